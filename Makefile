@@ -1,0 +1,49 @@
+# offerledger — the two commands: `make run` and `make test`.
+# Everything else is a convenience around CMake.
+BUILD_DIR   ?= build
+ASAN_DIR    ?= build-asan
+BUILD_TYPE  ?= RelWithDebInfo
+JOBS        ?= $(shell nproc)
+LISTEN      ?= 127.0.0.1:8080
+DB          ?= sqlite:./offerledger.db
+
+.PHONY: all deps configure build run test asan test-asan format tidy clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD_DIR)/build.ninja: | deps
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+configure: $(BUILD_DIR)/build.ninja
+
+build: deps configure
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# Builds, creates the demo partner on first start, prints its credentials and
+# a signed curl command, then serves on $(LISTEN) until Ctrl-C.
+run: build
+	@LISTEN=$(LISTEN) DB=$(DB) BIN=$(BUILD_DIR)/offerledger scripts/run-demo.sh
+
+test: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer.
+asan: deps
+	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DOFFERLEDGER_SANITIZE=ON
+	cmake --build $(ASAN_DIR) -j $(JOBS)
+
+test-asan: asan
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS)
+
+format:
+	find src tests bench -name '*.cpp' -o -name '*.h' | xargs clang-format -i
+
+tidy: configure
+	run-clang-tidy -p $(BUILD_DIR) -quiet src/ 2>/dev/null || clang-tidy -p $(BUILD_DIR) $$(find src -name '*.cpp')
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_DIR)

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what offerledger needs to build, test and run, from Debian's
+# packages. Idempotent and quick when everything is already there. Needs root
+# (or sudo) the first time on a fresh machine.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config git
+  libboost1.81-dev libboost-json1.81-dev
+  libssl-dev openssl libsqlite3-dev sqlite3 libcli11-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libyaml-cpp-dev zlib1g-dev
+  libpq-dev postgresql
+  curl ca-certificates
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+((${#missing[@]} == 0)) && exit 0
+
+echo "install-deps: installing ${missing[*]}"
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "install-deps: run as root or install sudo" >&2; exit 1; }
+  sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

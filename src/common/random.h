@@ -1,0 +1,19 @@
+// Cryptographically secure randomness (OpenSSL's CSPRNG): ids, tokens and
+// secrets must be unguessable.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace offerledger {
+
+// Fills `out` with `n` random bytes; aborts if the CSPRNG fails (never
+// falls back to a weak source).
+void SecureRandomBytes(unsigned char* out, std::size_t n);
+
+// A string of `n` characters drawn uniformly (rejection sampling, no modulo
+// bias) from `alphabet`.
+std::string RandomString(std::size_t n, std::string_view alphabet);
+
+}  // namespace offerledger

@@ -1,0 +1,132 @@
+// Catalog: the products offerledger sells and how each is priced. Loaded
+// from a JSON file (format: docs/catalog.md; default: catalog/default.json).
+// A Catalog is immutable after loading and safe to share between threads.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/fwd.hpp>
+
+#include "common/result.h"
+#include "common/time.h"
+#include "domain/money.h"
+#include "domain/quote_package.h"
+
+namespace offerledger {
+
+// The type of one request field of a product.
+enum class FieldType {
+  kString,    // JSON string
+  kInteger,   // JSON integer
+  kNumber,    // JSON number (integer or decimal)
+  kMoney,     // JSON number or decimal string, an amount in the package currency
+  kBoolean,   // JSON true/false
+  kDateTime,  // RFC 3339 string
+  kDate,      // YYYY-MM-DD string
+  kCountry,   // ISO 3166-1 alpha-2 string, upper-case
+  kArray,     // JSON array of objects, each validated by `items`
+};
+
+struct FieldSpec {
+  std::string name;
+  FieldType type = FieldType::kString;
+  bool required = false;
+  bool nullable = false;              // JSON null accepted (treated as absent)
+  std::optional<double> minimum;      // numbers: inclusive bounds
+  std::optional<double> maximum;
+  std::size_t max_length = 1000;      // strings; arrays: max items
+  std::vector<FieldSpec> items;       // kArray: the fields of each element
+};
+
+// Per-currency price limits and fixed fees of a product.
+struct CurrencyTerms {
+  MinorUnits min_premium = 0;
+  MinorUnits max_premium = 0;  // 0 = no maximum
+  std::vector<TaxLine> fees;   // fixed fees added on top ("Admin. fee")
+};
+
+struct TaxRule {
+  std::string code;  // "IPT"
+  Rate rate;         // on the premium
+};
+
+struct Product {
+  std::string policy_type;  // "event_ticket_protection"
+  int version = 1;
+  std::string name;         // "Missed Event Cover (Generic)"
+  std::string code;         // "MECG0001"
+  std::string version_id;   // UUID of this product version
+  std::string group;        // "event"
+  std::vector<FieldSpec> fields;
+  // Where the cover period comes from: names of date-time fields, or a fixed
+  // duration in days from the start.
+  std::string start_field;
+  std::string end_field;
+  int duration_days = 0;
+  // The insured value: the sum of these money paths ("tickets[].price",
+  // "parcel_value"), optionally multiplied by an integer field.
+  std::vector<std::string> insured_value_paths;
+  std::string insured_value_multiplier_field;
+  Rate premium_rate;                         // premium = insured value * rate
+  std::map<std::string, CurrencyTerms> currencies;  // the currencies it can be sold in
+  std::map<std::string, std::vector<TaxRule>> taxes_by_country;  // "GB" -> IPT 12%
+  // Texts; "{field}" placeholders are replaced by the request's values.
+  QuoteContent content;
+  bool renewable = false;
+  // Price optimisation (used by the optimizer): "fixed" or "optimize", and
+  // the multiplier grid it may choose from.
+  std::string pricing = "fixed";
+  std::vector<Rate> multiplier_grid;
+};
+
+// Everything the pricing of one quote depends on besides the request.
+struct PricingContext {
+  std::string currency;
+  std::string customer_country;  // taxes follow the customer's country
+  Micros now = 0;
+  Rate multiplier{Rate::kOne};   // the optimizer's choice; 1 = catalog price
+};
+
+// A quote request validated and priced: everything needed to fill a Quote.
+struct PricedQuote {
+  const Product* product = nullptr;
+  std::string fields_json;  // the product fields (without policy_type/version), canonical JSON
+  Micros policy_start = 0;
+  Micros policy_end = 0;
+  MinorUnits cover_amount = 0;  // the insured value
+  MinorUnits premium = 0;
+  std::vector<TaxLine> taxes;   // fixed fees first, then taxes on the premium
+  MinorUnits price = 0;         // premium + taxes
+  QuoteContent content;         // placeholders filled in
+};
+
+class Catalog {
+ public:
+  // Parses and validates a catalog document; every problem is reported with
+  // its JSON path (e.g. "products[1].taxes.GB[0].rate").
+  static Result<std::shared_ptr<const Catalog>> Parse(std::string_view json_text);
+  static Result<std::shared_ptr<const Catalog>> LoadFile(const std::string& path);
+
+  const std::vector<Product>& products() const { return products_; }
+  const Product* Find(std::string_view policy_type, int version) const;
+  const std::string& default_currency() const { return default_currency_; }
+
+  // Validates one quote request of a package (an object holding
+  // "policy_type", "policy_type_version" and the product's fields) and prices
+  // it. Field errors are reported under `path_prefix` ("request.0"):
+  // unknown fields "Unexpected field", missing ones "This field is required.",
+  // wrong types "Expected <type>.". Unknown product or unsupported currency
+  // are field errors too.
+  Result<PricedQuote> PriceQuote(const boost::json::object& quote_request,
+                                 const PricingContext& ctx, const std::string& path_prefix) const;
+
+ private:
+  std::vector<Product> products_;
+  std::string default_currency_ = "GBP";
+};
+
+}  // namespace offerledger

@@ -1,0 +1,50 @@
+// LedgerEvent: one append-only row of the ledger. Every state change of a
+// quote package writes events; conversion reports and the price optimizer
+// read only these, so each event carries everything they need (product,
+// price, currency, country, partner) as it was at that moment — never a
+// reference to mutable data.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/time.h"
+#include "domain/money.h"
+
+namespace offerledger {
+
+enum class EventKind {
+  kOffered,      // a quote was priced and offered (create, add)
+  kRepriced,     // an offered quote was re-priced (PATCH): the offer now stands at this price
+  kWithdrawn,    // an offered quote was removed from its package (delete)
+  kOptedOut,     // the customer declined the package: one event per quote in it
+  kBooked,       // the quote was bought
+  kNotSelected,  // the package was booked without this quote
+  kCancelled,    // a booked quote was cancelled (refund in `amount`)
+};
+
+std::string_view EventKindName(EventKind k);  // "offered", "opted_out", ...
+std::optional<EventKind> ParseEventKind(std::string_view s);
+
+struct LedgerEvent {
+  EventKind kind = EventKind::kOffered;
+  Micros at = 0;  // server receive time of the request that caused it
+  std::string partner;
+  std::string package_id;
+  std::string quote_id;
+  std::string policy_type;
+  int policy_type_version = 0;
+  std::string policy_code;
+  MinorUnits price = 0;    // total the customer pays, taxes and fees included
+  MinorUnits premium = 0;  // premium without taxes and fees
+  MinorUnits tax = 0;      // taxes and fees
+  MinorUnits amount = 0;   // kind-specific: refund for kCancelled, else 0
+  std::string currency;
+  std::string customer_country;
+  std::int64_t price_multiplier_nanos = 1'000'000'000;  // the optimizer's choice (1 = catalog price)
+  std::string data_json = "{}";                         // anything else, as a JSON object
+};
+
+}  // namespace offerledger

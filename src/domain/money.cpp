@@ -1,0 +1,124 @@
+#include "domain/money.h"
+
+#include <array>
+#include <cctype>
+#include <cstdlib>
+
+namespace offerledger {
+
+namespace {
+
+constexpr std::array kCurrencies = {
+    Currency{"GBP", 2, "£"},  Currency{"EUR", 2, "€"},   Currency{"USD", 2, "$"},
+    Currency{"AUD", 2, "A$"}, Currency{"NZD", 2, "NZ$"}, Currency{"CAD", 2, "CA$"},
+    Currency{"SGD", 2, "S$"}, Currency{"HKD", 2, "HK$"}, Currency{"CHF", 2, "CHF "},
+    Currency{"SEK", 2, "SEK "}, Currency{"NOK", 2, "NOK "}, Currency{"DKK", 2, "DKK "},
+    Currency{"JPY", 0, "¥"},  Currency{"INR", 2, "₹"},   Currency{"BRL", 2, "R$"},
+    Currency{"MXN", 2, "MX$"}, Currency{"ZAR", 2, "R"},
+};
+
+// GCC/Clang's 128-bit integer: room for amount * rate without overflow.
+__extension__ typedef __int128 Int128;
+
+std::int64_t Pow10(int e) {
+  std::int64_t p = 1;
+  for (int i = 0; i < e; ++i) p *= 10;
+  return p;
+}
+
+}  // namespace
+
+const Currency* FindCurrency(std::string_view code) {
+  for (const auto& c : kCurrencies) {
+    if (c.code == code) return &c;
+  }
+  return nullptr;
+}
+
+std::string FormatDecimal(MinorUnits amount, int exponent) {
+  const bool neg = amount < 0;
+  // Work in unsigned to format INT64_MIN safely.
+  const std::uint64_t mag = neg ? ~static_cast<std::uint64_t>(amount) + 1 : amount;
+  const auto scale = static_cast<std::uint64_t>(Pow10(exponent));
+  std::string out = neg ? "-" : "";
+  out += std::to_string(mag / scale);
+  if (exponent > 0) {
+    std::string frac = std::to_string(mag % scale);
+    out += '.';
+    out.append(static_cast<std::size_t>(exponent) - frac.size(), '0');
+    out += frac;
+  }
+  return out;
+}
+
+std::string FormatMoney(MinorUnits amount, const Currency& currency) {
+  std::string out;
+  if (amount < 0) out += '-';
+  out += currency.symbol;
+  std::string digits = FormatDecimal(amount, currency.exponent);
+  if (amount < 0) digits.erase(0, 1);
+  out += digits;
+  return out;
+}
+
+std::optional<MinorUnits> ParseDecimal(std::string_view s, int exponent) {
+  if (s.empty()) return std::nullopt;
+  bool neg = false;
+  std::size_t i = 0;
+  if (s[0] == '-' || s[0] == '+') {
+    neg = s[0] == '-';
+    ++i;
+  }
+  std::int64_t whole = 0;
+  std::size_t whole_digits = 0;
+  for (; i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])); ++i, ++whole_digits) {
+    if (whole > (INT64_MAX / 10) / Pow10(exponent)) return std::nullopt;  // overflow guard
+    whole = whole * 10 + (s[i] - '0');
+  }
+  std::int64_t frac = 0;
+  int frac_digits = 0;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    for (; i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])); ++i) {
+      if (frac_digits == exponent) {
+        if (s[i] != '0') return std::nullopt;  // more precision than the currency has
+        continue;
+      }
+      frac = frac * 10 + (s[i] - '0');
+      ++frac_digits;
+    }
+    if (frac_digits == 0 && whole_digits == 0) return std::nullopt;
+  }
+  if (i != s.size() || (whole_digits == 0 && frac_digits == 0)) return std::nullopt;
+  frac *= Pow10(exponent - frac_digits);
+  const std::int64_t v = whole * Pow10(exponent) + frac;
+  return neg ? -v : v;
+}
+
+std::optional<Rate> ParseRate(std::string_view s) {
+  auto v = ParseDecimal(s, 9);
+  if (!v || *v < 0) return std::nullopt;
+  return Rate{*v};
+}
+
+std::string FormatRate(Rate r) {
+  std::string s = FormatDecimal(r.nanos, 9);
+  while (!s.empty() && s.back() == '0') s.pop_back();
+  if (!s.empty() && s.back() == '.') s.pop_back();
+  return s;
+}
+
+MinorUnits MulDivRound(MinorUnits amount, std::int64_t num, std::int64_t den) {
+  const Int128 p = static_cast<Int128>(amount) * num;
+  Int128 q = p / den;
+  const Int128 r = p % den;
+  // Half away from zero: compare twice the remainder with the divisor.
+  if (2 * (r < 0 ? -r : r) >= den) q += (p < 0) ? -1 : 1;
+  return static_cast<MinorUnits>(q);
+}
+
+MinorUnits ApplyRate(MinorUnits amount, Rate rate) {
+  return MulDivRound(amount, rate.nanos, Rate::kOne);
+}
+
+}  // namespace offerledger

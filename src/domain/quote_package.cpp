@@ -1,0 +1,214 @@
+#include "domain/quote_package.h"
+
+#include <algorithm>
+#include <array>
+#include <set>
+
+namespace offerledger {
+
+namespace {
+constexpr std::array<std::pair<PackageStatus, std::string_view>, 4> kPackageNames = {{
+    {PackageStatus::kReceived, "RECEIVED"},
+    {PackageStatus::kOptedOut, "OPTED_OUT"},
+    {PackageStatus::kConfirmed, "CONFIRMED"},
+    {PackageStatus::kCancelled, "CANCELLED"},
+}};
+constexpr std::array<std::pair<QuoteStatus, std::string_view>, 3> kQuoteNames = {{
+    {QuoteStatus::kReceived, "RECEIVED"},
+    {QuoteStatus::kConfirmed, "CONFIRMED"},
+    {QuoteStatus::kCancelled, "CANCELLED"},
+}};
+constexpr std::array<std::pair<EventKind, std::string_view>, 7> kEventNames = {{
+    {EventKind::kOffered, "offered"},
+    {EventKind::kRepriced, "repriced"},
+    {EventKind::kWithdrawn, "withdrawn"},
+    {EventKind::kOptedOut, "opted_out"},
+    {EventKind::kBooked, "booked"},
+    {EventKind::kNotSelected, "not_selected"},
+    {EventKind::kCancelled, "cancelled"},
+}};
+
+template <typename E, std::size_t N>
+std::string_view NameOf(const std::array<std::pair<E, std::string_view>, N>& table, E e) {
+  for (const auto& [k, v] : table) {
+    if (k == e) return v;
+  }
+  return "UNKNOWN";
+}
+template <typename E, std::size_t N>
+std::optional<E> Parse(const std::array<std::pair<E, std::string_view>, N>& table,
+                       std::string_view s) {
+  for (const auto& [k, v] : table) {
+    if (v == s) return k;
+  }
+  return std::nullopt;
+}
+
+Status NotInState(const QuotePackage& pkg, std::string_view action) {
+  std::string msg = "Quote package ";
+  msg += pkg.id;
+  msg += " is ";
+  msg += PackageStatusName(pkg.status);
+  msg += " and cannot be ";
+  msg += action;
+  msg += ".";
+  return Status::Invalid(msg, {{"status", std::string(PackageStatusName(pkg.status))}});
+}
+}  // namespace
+
+std::string_view PackageStatusName(PackageStatus s) { return NameOf(kPackageNames, s); }
+std::optional<PackageStatus> ParsePackageStatus(std::string_view s) {
+  return Parse(kPackageNames, s);
+}
+std::string_view QuoteStatusName(QuoteStatus s) { return NameOf(kQuoteNames, s); }
+std::optional<QuoteStatus> ParseQuoteStatus(std::string_view s) { return Parse(kQuoteNames, s); }
+std::string_view EventKindName(EventKind k) { return NameOf(kEventNames, k); }
+std::optional<EventKind> ParseEventKind(std::string_view s) { return Parse(kEventNames, s); }
+
+MinorUnits Quote::total_tax() const {
+  MinorUnits t = 0;
+  for (const auto& line : taxes) t += line.amount;
+  return t;
+}
+
+MinorUnits QuotePackage::total_price() const {
+  MinorUnits t = 0;
+  for (const auto& q : quotes) {
+    if (q.status != QuoteStatus::kCancelled) t += q.price;
+  }
+  return t;
+}
+MinorUnits QuotePackage::total_premium() const {
+  MinorUnits t = 0;
+  for (const auto& q : quotes) {
+    if (q.status != QuoteStatus::kCancelled) t += q.premium;
+  }
+  return t;
+}
+MinorUnits QuotePackage::total_tax() const {
+  MinorUnits t = 0;
+  for (const auto& q : quotes) {
+    if (q.status != QuoteStatus::kCancelled) t += q.total_tax();
+  }
+  return t;
+}
+
+const Quote* QuotePackage::FindQuote(std::string_view quote_id) const {
+  for (const auto& q : quotes) {
+    if (q.id == quote_id) return &q;
+  }
+  return nullptr;
+}
+Quote* QuotePackage::FindQuote(std::string_view quote_id) {
+  for (auto& q : quotes) {
+    if (q.id == quote_id) return &q;
+  }
+  return nullptr;
+}
+
+LedgerEvent MakeEvent(EventKind kind, const QuotePackage& pkg, const Quote& q, Micros now) {
+  LedgerEvent e;
+  e.kind = kind;
+  e.at = now;
+  e.partner = pkg.partner;
+  e.package_id = pkg.id;
+  e.quote_id = q.id;
+  e.policy_type = q.policy_type;
+  e.policy_type_version = q.policy_type_version;
+  e.policy_code = q.policy_code;
+  e.price = q.price;
+  e.premium = q.premium;
+  e.tax = q.total_tax();
+  e.currency = pkg.currency;
+  e.customer_country = pkg.customer_country;
+  e.price_multiplier_nanos = q.price_multiplier_nanos;
+  return e;
+}
+
+Result<std::vector<LedgerEvent>> ApplyOptOut(QuotePackage& pkg, Micros now) {
+  if (pkg.status == PackageStatus::kOptedOut) return std::vector<LedgerEvent>{};
+  if (pkg.status != PackageStatus::kReceived) return NotInState(pkg, "opted out");
+  pkg.status = PackageStatus::kOptedOut;
+  pkg.updated_at = now;
+  std::vector<LedgerEvent> events;
+  events.reserve(pkg.quotes.size());
+  for (const auto& q : pkg.quotes) events.push_back(MakeEvent(EventKind::kOptedOut, pkg, q, now));
+  return events;
+}
+
+Result<std::vector<LedgerEvent>> ApplyBooking(QuotePackage& pkg,
+                                              const std::vector<std::string>& selected,
+                                              std::string policyholder_json, Micros now) {
+  if (pkg.status != PackageStatus::kReceived && pkg.status != PackageStatus::kOptedOut) {
+    return NotInState(pkg, "booked");
+  }
+  if (selected.empty()) {
+    return Status::Invalid("Select at least one quote to book.",
+                           {{"quotes", "This field is required."}});
+  }
+  std::set<std::string_view> chosen;
+  for (std::size_t i = 0; i < selected.size(); ++i) {
+    const std::string path = "quotes." + std::to_string(i) + ".id";
+    if (pkg.FindQuote(selected[i]) == nullptr) {
+      return Status::Invalid("A selected quote is not part of this package.",
+                             {{path, "Unknown quote id " + selected[i] + "."}});
+    }
+    if (!chosen.insert(selected[i]).second) {
+      return Status::Invalid("A quote was selected twice.", {{path, "Duplicate quote id."}});
+    }
+  }
+  std::vector<LedgerEvent> events;
+  std::vector<Quote> kept;
+  for (auto& q : pkg.quotes) {
+    if (chosen.contains(q.id)) {
+      q.status = QuoteStatus::kConfirmed;
+      q.confirmed_at = now;
+      q.updated_at = now;
+      events.push_back(MakeEvent(EventKind::kBooked, pkg, q, now));
+      kept.push_back(std::move(q));
+    } else {
+      events.push_back(MakeEvent(EventKind::kNotSelected, pkg, q, now));
+    }
+  }
+  pkg.quotes = std::move(kept);
+  pkg.status = PackageStatus::kConfirmed;
+  pkg.booked_at = now;
+  pkg.updated_at = now;
+  pkg.policyholder_json = std::move(policyholder_json);
+  return events;
+}
+
+MinorUnits RefundFor(const Quote& q, Micros now) {
+  const Micros confirmed = q.confirmed_at.value_or(q.created_at);
+  if (now < confirmed + kCoolingOffPeriod || now < q.policy_start) return q.price;
+  if (now >= q.policy_end || q.policy_end <= q.policy_start) return 0;
+  return MulDivRound(q.premium, q.policy_end - now, q.policy_end - q.policy_start);
+}
+
+Result<std::vector<LedgerEvent>> ApplyCancellation(QuotePackage& pkg, Micros now) {
+  if (pkg.status != PackageStatus::kConfirmed) return NotInState(pkg, "cancelled");
+  std::vector<LedgerEvent> events;
+  for (auto& q : pkg.quotes) {
+    if (q.status != QuoteStatus::kConfirmed) continue;
+    q.refund = RefundFor(q, now);
+    q.status = QuoteStatus::kCancelled;
+    q.cancelled_at = now;
+    q.updated_at = now;
+    LedgerEvent e = MakeEvent(EventKind::kCancelled, pkg, q, now);
+    e.amount = q.refund;
+    const bool cooling_off = now < q.confirmed_at.value_or(q.created_at) + kCoolingOffPeriod;
+    e.data_json = std::string("{\"within_cooling_off\":") + (cooling_off ? "true" : "false") + "}";
+    events.push_back(std::move(e));
+  }
+  pkg.status = PackageStatus::kCancelled;
+  pkg.pending_cancellation.reset();
+  pkg.updated_at = now;
+  return events;
+}
+
+Status CheckModifiable(const QuotePackage& pkg) {
+  if (pkg.status != PackageStatus::kReceived) return NotInState(pkg, "modified");
+  return Status::Ok();
+}
+
+}  // namespace offerledger

@@ -1,0 +1,132 @@
+// QuotePackage: the offer made to one customer at one checkout, its quotes,
+// and the state machine that governs it:
+//
+//   RECEIVED --opt out--> OPTED_OUT        (idempotent; no new event on repeat)
+//   RECEIVED | OPTED_OUT --book--> CONFIRMED   (a customer may change their mind)
+//   CONFIRMED --cancel--> CANCELLED
+//
+// Opting out anything but RECEIVED/OPTED_OUT is refused with the current
+// status named. Pure logic: no I/O, the clock is passed in.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "common/status.h"
+#include "common/time.h"
+#include "domain/ledger_event.h"
+#include "domain/money.h"
+
+namespace offerledger {
+
+enum class PackageStatus { kReceived, kOptedOut, kConfirmed, kCancelled };
+enum class QuoteStatus { kReceived, kConfirmed, kCancelled };
+
+std::string_view PackageStatusName(PackageStatus s);  // "RECEIVED", "OPTED_OUT", ...
+std::optional<PackageStatus> ParsePackageStatus(std::string_view s);
+std::string_view QuoteStatusName(QuoteStatus s);
+std::optional<QuoteStatus> ParseQuoteStatus(std::string_view s);
+
+struct TaxLine {
+  std::string code;  // "IPT", "Admin. fee"
+  MinorUnits amount = 0;
+  bool operator==(const TaxLine&) const = default;
+};
+
+// The product texts shown with a quote, rendered when it was priced.
+struct QuoteContent {
+  std::string title;
+  std::string description;
+  std::string optout_msg;
+  std::string disclaimer;
+  bool operator==(const QuoteContent&) const = default;
+};
+
+struct Quote {
+  std::string id;  // UUID
+  std::string policy_type;
+  int policy_type_version = 0;
+  std::string policy_name;
+  std::string policy_code;
+  std::string policy_version_id;  // the catalog's UUID for this product version
+  std::string policy_group;       // "event"
+  std::string fields_json;        // the product fields as requested (a JSON object), for re-pricing
+  Micros policy_start = 0;
+  Micros policy_end = 0;
+  QuoteStatus status = QuoteStatus::kReceived;
+  MinorUnits premium = 0;  // without taxes and fees
+  std::vector<TaxLine> taxes;
+  MinorUnits price = 0;  // premium + taxes: what the customer pays
+  MinorUnits cover_amount = 0;
+  std::int64_t price_multiplier_nanos = 1'000'000'000;
+  QuoteContent content;
+  Micros created_at = 0;
+  Micros updated_at = 0;
+  std::optional<Micros> confirmed_at;
+  std::optional<Micros> cancelled_at;
+  MinorUnits refund = 0;  // set when cancelled
+
+  MinorUnits total_tax() const;
+};
+
+struct PendingCancellation {
+  std::string id;  // "u7Thv-d6C5P-8FAQW-CCL"
+  Micros created_at = 0;
+  Micros confirm_before = 0;
+};
+
+struct QuotePackage {
+  std::string id;       // "PYWUR-TAPHT-INS"
+  std::string partner;  // owning partner code
+  std::string security_token;
+  PackageStatus status = PackageStatus::kReceived;
+  std::string currency;
+  std::string customer_country;
+  std::string customer_region;
+  std::string customer_language;
+  std::optional<std::string> partner_transaction_id;
+  Micros created_at = 0;
+  Micros updated_at = 0;
+  std::optional<Micros> booked_at;
+  std::vector<Quote> quotes;          // in request order
+  std::string policyholder_json;      // JSON object once booked, else empty
+  std::optional<PendingCancellation> pending_cancellation;
+
+  MinorUnits total_price() const;
+  MinorUnits total_premium() const;
+  MinorUnits total_tax() const;
+  const Quote* FindQuote(std::string_view quote_id) const;
+  Quote* FindQuote(std::string_view quote_id);
+};
+
+// One event per quote of `pkg`, of kind `kind`, at `now`.
+LedgerEvent MakeEvent(EventKind kind, const QuotePackage& pkg, const Quote& q, Micros now);
+
+// Opt-out. Returns the events to record: empty when the package was already
+// OPTED_OUT (an idempotent repeat). Invalid when booked or cancelled.
+Result<std::vector<LedgerEvent>> ApplyOptOut(QuotePackage& pkg, Micros now);
+
+// Booking: keeps the selected quotes (in their original order), confirms
+// them, drops the rest. `selected` must name quotes of this package, at least
+// one, without repeats.
+Result<std::vector<LedgerEvent>> ApplyBooking(QuotePackage& pkg,
+                                              const std::vector<std::string>& selected,
+                                              std::string policyholder_json, Micros now);
+
+// The refund owed for cancelling `q` at `now`: the full price inside the
+// cooling-off period (14 days from confirmation) or before cover starts,
+// otherwise the unused share of the premium, pro rata by time.
+MinorUnits RefundFor(const Quote& q, Micros now);
+constexpr Micros kCoolingOffPeriod = 14 * kMicrosPerDay;
+constexpr Micros kCancellationPreviewValidity = kMicrosPerDay;
+
+// Cancels every confirmed quote of a CONFIRMED package.
+Result<std::vector<LedgerEvent>> ApplyCancellation(QuotePackage& pkg, Micros now);
+
+// Only RECEIVED packages may be re-priced, extended or trimmed.
+Status CheckModifiable(const QuotePackage& pkg);
+
+}  // namespace offerledger

@@ -1,0 +1,115 @@
+// Store: the one interface the rest of offerledger uses for persistence.
+//
+// Writes are units of work: Write() runs a function against a WriteTxn and
+// commits everything it did atomically and durably (the commit is on disk
+// before Write() returns OK), or nothing if the function returns an error.
+// Read-check-modify logic (opt out, book, idempotency) therefore runs inside
+// the function and is serialised against every other write of the same
+// package, in this process and — on PostgreSQL — across processes.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "common/status.h"
+#include "common/time.h"
+#include "domain/ledger_event.h"
+#include "domain/quote_package.h"
+
+namespace offerledger {
+
+struct Partner {
+  std::string code;  // "LLODT"
+  std::string name;
+  Micros created_at = 0;
+  std::int64_t quote_rps = 0;  // 0 = use the server default
+  std::int64_t other_rps = 0;
+};
+
+struct ApiKey {
+  std::string key;     // public id, sent as keyId / X-Api-Key
+  std::string secret;  // HMAC secret: never logged, never returned after creation
+  std::string partner;
+  Micros created_at = 0;
+  std::optional<Micros> revoked_at;
+};
+
+// A response remembered for an idempotency key.
+struct IdempotentReply {
+  std::string fingerprint;  // hash of method, path and body of the first request
+  int status = 0;
+  std::string body;
+  Micros created_at = 0;
+};
+
+struct BookingPage {
+  std::int64_t count = 0;  // all bookings of the partner
+  std::vector<QuotePackage> results;
+};
+
+class WriteTxn {
+ public:
+  virtual ~WriteTxn() = default;
+  // The package as committed, locked for the rest of this unit of work.
+  // nullopt when it does not exist or belongs to another partner.
+  virtual Result<std::optional<QuotePackage>> LoadPackage(std::string_view partner,
+                                                          std::string_view id) = 0;
+  virtual Status InsertPackage(const QuotePackage& pkg) = 0;
+  virtual Status UpdatePackage(const QuotePackage& pkg) = 0;
+  virtual Status AppendEvents(const std::vector<LedgerEvent>& events) = 0;
+  // Replies remembered for (partner, key) younger than `not_before`.
+  virtual Result<std::optional<IdempotentReply>> FindReply(std::string_view partner,
+                                                          std::string_view key,
+                                                          Micros not_before) = 0;
+  virtual Status SaveReply(std::string_view partner, std::string_view key,
+                           const IdempotentReply& reply) = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Runs `work` in one transaction. OK only once the commit is durable.
+  // If `work` returns an error, nothing it did is kept and that error is
+  // returned. kUnavailable when the database cannot commit (disk full, ...).
+  virtual Status Write(const std::function<Status(WriteTxn&)>& work) = 0;
+
+  // Reads: committed state, never blocked by the writer.
+  virtual Result<std::optional<QuotePackage>> GetPackage(std::string_view partner,
+                                                         std::string_view id) = 0;
+  // Booked packages (CONFIRMED or CANCELLED) of `partner`, newest booking first.
+  virtual Result<BookingPage> ListBookings(std::string_view partner, std::int64_t limit,
+                                           std::int64_t offset) = 0;
+  virtual Result<std::vector<LedgerEvent>> ListEvents(std::string_view partner,
+                                                      std::int64_t after_seq,
+                                                      std::int64_t limit) = 0;
+  virtual Result<std::int64_t> CountEvents(EventKind kind) = 0;
+
+  // Partners and their keys.
+  virtual Status CreatePartner(const Partner& partner, const ApiKey& first_key) = 0;
+  virtual Result<std::optional<Partner>> GetPartner(std::string_view code) = 0;
+  virtual Result<std::vector<Partner>> ListPartners() = 0;
+  virtual Status AddKey(const ApiKey& key) = 0;
+  virtual Status RevokeKey(std::string_view key, Micros at) = 0;  // NotFound if unknown
+  virtual Result<std::optional<ApiKey>> FindKey(std::string_view key) = 0;
+  virtual Result<std::vector<ApiKey>> ListKeys(std::string_view partner) = 0;
+
+  // Cheap liveness probe: the database answers a query.
+  virtual Status Ping() = 0;
+  // Removes idempotency replies older than `before`; returns how many.
+  virtual Result<std::int64_t> PurgeReplies(Micros before) = 0;
+  // Flushes and closes; further calls fail with kUnavailable.
+  virtual void Close() = 0;
+};
+
+// Opens the store named by a URL: "sqlite:PATH" (created with its schema if
+// missing). Unknown schemes are an error that lists the supported ones.
+Result<std::unique_ptr<Store>> OpenStore(const std::string& url);
+
+}  // namespace offerledger
