@@ -1,1 +1,108 @@
-// placeholder: written soon
+#include "api/json_writer.h"
+
+namespace offerledger {
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 0xf];
+        } else if (c == 0xE2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
+                   (static_cast<unsigned char>(s[i + 2]) == 0xA8 ||
+                    static_cast<unsigned char>(s[i + 2]) == 0xA9)) {
+          out += static_cast<unsigned char>(s[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029";
+          i += 2;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '"';
+}
+
+void JsonWriter::Separate() {
+  if (after_key_) {
+    after_key_ = false;
+    return;
+  }
+  if (need_comma_) out_ += ',';
+}
+
+void JsonWriter::BeginObject() {
+  Separate();
+  out_ += '{';
+  need_comma_ = false;
+}
+void JsonWriter::EndObject() {
+  out_ += '}';
+  need_comma_ = true;
+}
+void JsonWriter::BeginArray() {
+  Separate();
+  out_ += '[';
+  need_comma_ = false;
+}
+void JsonWriter::EndArray() {
+  out_ += ']';
+  need_comma_ = true;
+}
+JsonWriter& JsonWriter::Key(std::string_view key) {
+  if (need_comma_) out_ += ',';
+  AppendJsonString(out_, key);
+  out_ += ':';
+  after_key_ = true;
+  need_comma_ = false;
+  return *this;
+}
+void JsonWriter::String(std::string_view s) {
+  Separate();
+  AppendJsonString(out_, s);
+  need_comma_ = true;
+}
+void JsonWriter::OptString(const std::optional<std::string>& s) {
+  if (s) {
+    String(*s);
+  } else {
+    Null();
+  }
+}
+void JsonWriter::Int(std::int64_t v) {
+  Separate();
+  out_ += std::to_string(v);
+  need_comma_ = true;
+}
+void JsonWriter::Bool(bool v) {
+  Separate();
+  out_ += v ? "true" : "false";
+  need_comma_ = true;
+}
+void JsonWriter::Null() {
+  Separate();
+  out_ += "null";
+  need_comma_ = true;
+}
+void JsonWriter::Money(MinorUnits amount, int exponent) {
+  Separate();
+  out_ += FormatDecimal(amount, exponent);
+  need_comma_ = true;
+}
+void JsonWriter::Raw(std::string_view json) {
+  Separate();
+  out_ += json;
+  need_comma_ = true;
+}
+
+}  // namespace offerledger

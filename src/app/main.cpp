@@ -1,1 +1,17 @@
-// placeholder: written soon
+// offerledger: an XCover-compatible insurance offer service.
+// `offerledger --help` lists the subcommands; each has its own --help.
+#include <CLI/CLI.hpp>
+
+#include "app/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "offerledger: quotes, bookings and opt-outs for insurance sold through partners,\n"
+      "speaking the XCover partner API, on a durable ledger."};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "offerledger 0.1.0");
+  offerledger::RegisterServeCommand(app);
+  offerledger::RegisterPartnerCommand(app);
+  CLI11_PARSE(app, argc, argv);
+  return 0;
+}

@@ -1,1 +1,149 @@
-// placeholder: written soon
+// `offerledger serve`: the partner API server.
+#include <iostream>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "app/commands.h"
+#include "app/default_catalog.h"
+#include "auth/signature_verifier.h"
+#include "domain/catalog.h"
+#include "http/partner_routes.h"
+#include "http/server.h"
+#include "service/partner_api.h"
+#include "store/store.h"
+
+namespace offerledger {
+
+namespace {
+
+struct ServeOptions {
+  std::string listen = "127.0.0.1:8080";
+  std::string db = kDefaultDb;
+  std::string catalog;  // empty: the built-in default
+  int threads = 0;      // 0: derived from the cores
+  std::string public_url;
+  int max_skew_seconds = 300;
+  bool allow_sha1 = false;
+};
+
+bool SplitHostPort(const std::string& listen, std::string& host, std::uint16_t& port) {
+  const std::size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);  // [::1]:8080
+  }
+  const std::string p = listen.substr(colon + 1);
+  if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos) {
+    return false;
+  }
+  const int n = std::stoi(p);
+  if (n > 65535) return false;
+  port = static_cast<std::uint16_t>(n);
+  return true;
+}
+
+int Serve(const ServeOptions& o) {
+  ServerOptions server_opts;
+  if (!SplitHostPort(o.listen, server_opts.host, server_opts.port)) {
+    std::cerr << "offerledger serve: --listen wants HOST:PORT (e.g. 127.0.0.1:8080), got '"
+              << o.listen << "'\n";
+    return 2;
+  }
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  // Handlers block while their write commits; more threads than cores let
+  // concurrent requests share one commit (group commit).
+  server_opts.threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(4u, 4 * cores));
+
+  auto catalog = o.catalog.empty() ? Catalog::Parse(DefaultCatalogJson())
+                                   : Catalog::LoadFile(o.catalog);
+  if (!catalog.ok()) {
+    std::cerr << "offerledger serve: catalog "
+              << (o.catalog.empty() ? std::string("(built-in)") : o.catalog)
+              << " is not valid: " << catalog.status().ToString() << "\n";
+    return 2;
+  }
+  auto store = OpenStore(o.db);
+  if (!store.ok()) {
+    std::cerr << "offerledger serve: cannot open " << o.db << ": " << store.status().ToString()
+              << "\n";
+    return 1;
+  }
+
+  HttpServer* server_ptr = nullptr;
+  PartnerApiOptions api_opts;
+  VerifierOptions verifier_opts;
+  verifier_opts.max_skew = static_cast<Micros>(o.max_skew_seconds) * kMicrosPerSecond;
+  verifier_opts.allow_sha1 = o.allow_sha1;
+
+  // Bind first, so the public URL can name the real port when --listen ends in :0.
+  std::unique_ptr<PartnerApi> api;
+  std::unique_ptr<PartnerRoutes> routes;
+  HttpServer server(server_opts, [&routes](const HttpRequest& req, HttpResponse& res) {
+    routes->Handle(req, res);
+  });
+  server_ptr = &server;
+  if (Status s = server.Listen(); !s.ok()) {
+    std::cerr << "offerledger serve: " << s.message() << "\n";
+    (*store)->Close();
+    return 1;
+  }
+  std::string host_for_url = server_opts.host.find(':') != std::string::npos
+                                 ? "[" + server_opts.host + "]"
+                                 : server_opts.host;
+  api_opts.render.public_url =
+      o.public_url.empty() ? "http://" + host_for_url + ":" + std::to_string(server.port())
+                           : o.public_url;
+  while (!api_opts.render.public_url.empty() && api_opts.render.public_url.back() == '/') {
+    api_opts.render.public_url.pop_back();
+  }
+  api = std::make_unique<PartnerApi>(**store, *catalog, api_opts);
+  routes = std::make_unique<PartnerRoutes>(**store, *api, verifier_opts,
+                                           api_opts.render.public_url);
+
+  std::cout << "offerledger: listening on http://" << host_for_url << ":" << server.port()
+            << " (db " << o.db << ", catalog "
+            << (o.catalog.empty() ? std::string("built-in") : o.catalog) << " with "
+            << (*catalog)->products().size() << " products, " << server_opts.threads
+            << " threads)" << std::endl;
+  server.Run();
+  (void)server_ptr;
+  (*store)->Close();
+  std::cout << "offerledger: stopped" << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+void RegisterServeCommand(CLI::App& app) {
+  auto opts = std::make_shared<ServeOptions>();
+  CLI::App* cmd = app.add_subcommand("serve", "Serve the XCover-compatible partner API over HTTP");
+  cmd->add_option("--listen", opts->listen, "Address to listen on, HOST:PORT")
+      ->capture_default_str();
+  cmd->add_option("--db", opts->db,
+                  "Database URL: sqlite:PATH (created with its schema if missing)")
+      ->capture_default_str();
+  cmd->add_option("--catalog", opts->catalog,
+                  "Product catalog file (JSON, see docs/catalog.md); default: the built-in one")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--threads", opts->threads,
+                  "Worker threads (default: 4 per core, at least 4)")
+      ->check(CLI::Range(1, 1024));
+  cmd->add_option("--public-url", opts->public_url,
+                  "Base URL partners use to reach this server, for links in responses "
+                  "(default: http://LISTEN)");
+  cmd->add_option("--max-skew", opts->max_skew_seconds,
+                  "Largest accepted difference, in seconds, between a request's Date and the "
+                  "server clock (the replay guard)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
+  cmd->add_flag("--allow-sha1", opts->allow_sha1,
+                "Accept the deprecated hmac-sha1 signature algorithm");
+  cmd->callback([opts] {
+    const int rc = Serve(*opts);
+    if (rc != 0) throw CLI::RuntimeError(rc);
+  });
+}
+
+}  // namespace offerledger

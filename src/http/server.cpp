@@ -1,1 +1,313 @@
-// placeholder: written soon
+#include "http/server.h"
+
+#include <atomic>
+#include <iostream>
+#include <list>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+namespace offerledger {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+std::vector<std::string_view> HttpRequest::HeaderValues(std::string_view lower_name) const {
+  std::vector<std::string_view> out;
+  for (const auto& [k, v] : headers) {
+    if (k == lower_name) out.emplace_back(v);
+  }
+  return out;
+}
+
+std::optional<std::string_view> HttpRequest::Header(std::string_view lower_name) const {
+  for (const auto& [k, v] : headers) {
+    if (k == lower_name) return std::string_view(v);
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+}  // namespace
+
+class Session;
+
+class HttpServer::Impl {
+ public:
+  Impl(ServerOptions opts, Handler handler)
+      : opts_(std::move(opts)),
+        handler_(std::move(handler)),
+        ioc_(opts_.threads),
+        acceptor_(asio::make_strand(ioc_)),
+        signals_(ioc_, SIGINT, SIGTERM) {}
+
+  Status Listen();
+  void Run();
+  void Stop();
+  void Accept();
+  void PollDrain(const std::shared_ptr<asio::steady_timer>& poll);
+  std::chrono::steady_clock::time_point drain_deadline_;
+
+  void Register(const std::shared_ptr<Session>& s);
+  void Unregister(Session* s);
+  bool stopping() const { return stopping_.load(); }
+
+  ServerOptions opts_;
+  Handler handler_;
+  asio::io_context ioc_;
+  tcp::acceptor acceptor_;
+  asio::signal_set signals_;
+  std::atomic<bool> stopping_{false};
+  std::mutex mu_;
+  std::list<std::weak_ptr<Session>> sessions_;
+  std::uint16_t port_ = 0;
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, HttpServer::Impl& server)
+      : stream_(std::move(socket)), server_(server) {}
+  ~Session() { server_.Unregister(this); }
+
+  void Start() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
+  }
+
+  // Called on stop: a connection waiting for its next request closes now;
+  // one in the middle of a request finishes it first.
+  void CloseIfIdle() {
+    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->idle_ && self->buffer_.size() == 0) {
+        beast::error_code ec;
+        self->stream_.socket().cancel(ec);
+      }
+    });
+  }
+
+ private:
+  void Read() {
+    if (server_.stopping()) return Close();
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(server_.opts_.header_limit));
+    parser_->body_limit(server_.opts_.body_limit);
+    idle_ = true;
+    stream_.expires_after(buffer_.size() > 0 ? server_.opts_.read_timeout
+                                             : server_.opts_.idle_timeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+  }
+
+  void OnHeader(beast::error_code ec, std::size_t) {
+    idle_ = false;
+    if (ec) return OnReadError(ec);
+    // The headers are in: the rest of the request must arrive promptly.
+    stream_.expires_after(server_.opts_.read_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+  }
+
+  void OnReadError(beast::error_code ec) {
+    if (ec == http::error::body_limit) {
+      return ReplyAndClose(413, "payload_too_large", "The request body is too large.");
+    }
+    if (ec == http::error::header_limit) {
+      return ReplyAndClose(431, "bad_request", "The request headers are too large.");
+    }
+    if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
+        ec == beast::error::timeout || ec == asio::error::connection_reset ||
+        ec == asio::error::eof) {
+      return Close();
+    }
+    if (ec.category() == http::error::bad_method.category()) {
+      return ReplyAndClose(400, "bad_request", "Malformed HTTP request.");
+    }
+    Close();
+  }
+
+  void OnRead(beast::error_code ec, std::size_t) {
+    if (ec) return OnReadError(ec);
+    auto& req = parser_->get();
+    HttpRequest in;
+    in.method = std::string(req.method_string());
+    in.target = std::string(req.target());
+    in.headers.reserve(16);
+    for (const auto& f : req) in.headers.emplace_back(Lower(f.name_string()), f.value());
+    in.body = std::move(req.body());
+    const bool keep_alive = req.keep_alive();
+    const unsigned version = req.version();
+
+    HttpResponse out;
+    try {
+      server_.handler_(in, out);
+    } catch (const std::exception& e) {
+      std::cerr << "offerledger: handler failed: " << e.what() << "\n";
+      out = HttpResponse{};
+      out.status = 500;
+      out.body = R"({"type":"server_error","message":"Internal server error.","errors":{}})";
+    }
+    Send(std::move(out), version, keep_alive && !server_.stopping(), in.method == "HEAD");
+  }
+
+  void Send(HttpResponse out, unsigned version, bool keep_alive, bool head) {
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(out.status), version);
+    res->set(http::field::server, "offerledger");
+    for (auto& [k, v] : out.headers) res->set(k, v);
+    if (!out.body.empty()) res->set(http::field::content_type, out.content_type);
+    res->keep_alive(keep_alive);
+    const std::size_t length = out.body.size();
+    if (!head) res->body() = std::move(out.body);
+    // 204 and 304 carry no Content-Length; HEAD announces the GET length.
+    if (out.status != 204 && out.status != 304) res->content_length(length);
+    if (head) res->content_length(length);
+    stream_.expires_after(server_.opts_.read_timeout);
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res, keep_alive](beast::error_code ec,
+                                                                   std::size_t) {
+                        if (ec || !keep_alive) return self->Close();
+                        self->Read();
+                      });
+  }
+
+  void ReplyAndClose(int status, std::string_view type, std::string_view message) {
+    HttpResponse out;
+    out.status = status;
+    out.body = std::string(R"({"type":")") + std::string(type) + R"(","message":")" +
+               std::string(message) + R"(","errors":{}})";
+    Send(std::move(out), 11, false, false);
+  }
+
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.socket().close(ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  HttpServer::Impl& server_;
+  bool idle_ = false;
+};
+
+Status HttpServer::Impl::Listen() {
+  beast::error_code ec;
+  const auto address = asio::ip::make_address(opts_.host, ec);
+  if (ec) return Status::Invalid("invalid listen address '" + opts_.host + "': " + ec.message());
+  const tcp::endpoint endpoint{address, opts_.port};
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Status::Unavailable("cannot listen on " + opts_.host + ":" +
+                               std::to_string(opts_.port) + ": " + ec.message());
+  }
+  port_ = acceptor_.local_endpoint().port();
+  return Status::Ok();
+}
+
+void HttpServer::Impl::Accept() {
+  acceptor_.async_accept(asio::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+    } else if (!stopping()) {
+      beast::error_code opt_ec;
+      socket.set_option(tcp::no_delay(true), opt_ec);
+      auto session = std::make_shared<Session>(std::move(socket), *this);
+      Register(session);
+      session->Start();
+    }
+    if (!stopping()) Accept();
+  });
+}
+
+void HttpServer::Impl::Register(const std::shared_ptr<Session>& s) {
+  std::lock_guard lock(mu_);
+  sessions_.push_back(s);
+}
+
+void HttpServer::Impl::Unregister(Session* s) {
+  std::lock_guard lock(mu_);
+  sessions_.remove_if([s](const std::weak_ptr<Session>& w) {
+    auto p = w.lock();
+    return !p || p.get() == s;
+  });
+}
+
+void HttpServer::Impl::Run() {
+  signals_.async_wait([this](beast::error_code ec, int) {
+    if (!ec) Stop();
+  });
+  Accept();
+  std::vector<std::thread> threads;
+  for (int i = 1; i < opts_.threads; ++i) threads.emplace_back([this] { ioc_.run(); });
+  ioc_.run();
+  for (auto& t : threads) t.join();
+}
+
+void HttpServer::Impl::Stop() {
+  if (stopping_.exchange(true)) return;
+  asio::post(acceptor_.get_executor(), [this] {
+    beast::error_code ec;
+    acceptor_.close(ec);
+    signals_.cancel(ec);
+    std::vector<std::shared_ptr<Session>> live;
+    {
+      std::lock_guard lock(mu_);
+      for (auto& w : sessions_) {
+        if (auto s = w.lock()) live.push_back(std::move(s));
+      }
+    }
+    for (auto& s : live) s->CloseIfIdle();
+    // Requests still running get drain_timeout to finish; then stop hard.
+    drain_deadline_ = std::chrono::steady_clock::now() + opts_.drain_timeout;
+    PollDrain(std::make_shared<asio::steady_timer>(ioc_));
+  });
+}
+
+// Ends Run() once every session is gone, or when the drain deadline passes.
+void HttpServer::Impl::PollDrain(const std::shared_ptr<asio::steady_timer>& poll) {
+  bool empty;
+  {
+    std::lock_guard lock(mu_);
+    empty = sessions_.empty();
+  }
+  if (empty || std::chrono::steady_clock::now() >= drain_deadline_) {
+    ioc_.stop();
+    return;
+  }
+  poll->expires_after(std::chrono::milliseconds(20));
+  poll->async_wait([this, poll](beast::error_code) { PollDrain(poll); });
+}
+
+HttpServer::HttpServer(ServerOptions opts, Handler handler)
+    : impl_(std::make_unique<Impl>(std::move(opts), std::move(handler))) {}
+HttpServer::~HttpServer() = default;
+Status HttpServer::Listen() { return impl_->Listen(); }
+std::uint16_t HttpServer::port() const { return impl_->port_; }
+void HttpServer::Run() { impl_->Run(); }
+void HttpServer::Stop() { impl_->Stop(); }
+
+}  // namespace offerledger

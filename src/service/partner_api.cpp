@@ -1,1 +1,440 @@
-// placeholder: written soon
+#include "service/partner_api.h"
+
+#include "api/request_decoder.h"
+#include "domain/ids.h"
+
+namespace offerledger {
+
+namespace json = boost::json;
+
+namespace {
+
+Status PackageNotFound(std::string_view id) {
+  return Status::NotFound("Quote package " + std::string(id) + " not found.");
+}
+
+std::vector<LedgerEvent> EventsFor(EventKind kind, const QuotePackage& pkg,
+                                   const std::vector<const Quote*>& quotes, Micros now) {
+  std::vector<LedgerEvent> out;
+  out.reserve(quotes.size());
+  for (const Quote* q : quotes) out.push_back(MakeEvent(kind, pkg, *q, now));
+  return out;
+}
+
+Quote QuoteFrom(const PricedQuote& p, Micros now) {
+  Quote q;
+  q.id = NewUuid();
+  q.policy_type = p.product->policy_type;
+  q.policy_type_version = p.product->version;
+  q.policy_name = p.product->name;
+  q.policy_code = p.product->code;
+  q.policy_version_id = p.product->version_id;
+  q.policy_group = p.product->group;
+  q.created_at = now;
+  q.updated_at = now;
+  return q;
+}
+
+// Copies the priced figures of `p` into `q` (a new or re-priced quote).
+void ApplyPrice(Quote& q, const PricedQuote& p, const PricingContext& ctx) {
+  q.fields_json = p.fields_json;
+  q.policy_start = p.policy_start;
+  q.policy_end = p.policy_end;
+  q.premium = p.premium;
+  q.taxes = p.taxes;
+  q.price = p.price;
+  q.cover_amount = p.cover_amount;
+  q.content = p.content;
+  q.price_multiplier_nanos = ctx.multiplier.nanos;
+}
+
+Status MergeFieldErrors(std::vector<FieldError>& into, const Status& st) {
+  if (st.code() != StatusCode::kInvalid) return st;
+  for (const auto& f : st.fields()) into.push_back(f);
+  if (st.fields().empty()) into.push_back({"non_field_errors", st.message()});
+  return Status::Ok();
+}
+
+}  // namespace
+
+PartnerApi::PartnerApi(Store& store, std::shared_ptr<const Catalog> catalog,
+                       PartnerApiOptions opts)
+    : store_(store), catalog_(std::move(catalog)), opts_(std::move(opts)) {}
+
+ApiReply PartnerApi::ErrorReply(const Status& status) {
+  return {HttpStatusFor(status.code()), RenderError(status), false};
+}
+
+ApiReply PartnerApi::RunWrite(const RequestContext& ctx, const Work& work) {
+  ApiReply reply;
+  bool have_reply = false;
+  const Status st = store_.Write([&](WriteTxn& tx) -> Status {
+    have_reply = false;  // a retried unit of work starts afresh
+    if (!ctx.idempotency_key.empty()) {
+      auto found = tx.FindReply(ctx.partner, ctx.idempotency_key,
+                                ctx.now - opts_.idempotency_window);
+      if (!found.ok()) return found.status();
+      if (found->has_value()) {
+        const IdempotentReply& prior = **found;
+        if (prior.fingerprint != ctx.fingerprint) {
+          return Status::Conflict(
+              "This idempotency key was already used with a different request.");
+        }
+        reply = {prior.status, prior.body, true};
+        have_reply = true;
+        return Status::Ok();
+      }
+    }
+    auto result = work(tx);
+    if (!result.ok()) return result.status();
+    reply = std::move(*result);
+    have_reply = true;
+    if (!ctx.idempotency_key.empty() && reply.status >= 200 && reply.status < 300) {
+      return tx.SaveReply(ctx.partner, ctx.idempotency_key,
+                          {ctx.fingerprint, reply.status, reply.body, ctx.now});
+    }
+    return Status::Ok();
+  });
+  if (!st.ok()) return ErrorReply(st);
+  if (!have_reply) return ErrorReply(Status::Internal("The write finished without a reply."));
+  return reply;
+}
+
+Result<QuotePackage> PartnerApi::LoadForUpdate(WriteTxn& tx, const RequestContext& ctx,
+                                               std::string_view package_id) {
+  if (!IsPackageId(package_id)) return PackageNotFound(package_id);
+  auto loaded = tx.LoadPackage(ctx.partner, package_id);
+  if (!loaded.ok()) return loaded.status();
+  if (!loaded->has_value()) return PackageNotFound(package_id);
+  return std::move(**loaded);
+}
+
+Status PartnerApi::PriceInto(QuotePackage& pkg, const std::vector<json::object>& requests,
+                             Micros now, std::size_t index_base) {
+  std::vector<FieldError> errors;
+  const PricingContext pricing{pkg.currency, pkg.customer_country, now, Rate{Rate::kOne}};
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    auto priced =
+        catalog_->PriceQuote(requests[i], pricing, "request." + std::to_string(index_base + i));
+    if (!priced.ok()) {
+      if (Status s = MergeFieldErrors(errors, priced.status()); !s.ok()) return s;
+      continue;
+    }
+    Quote q = QuoteFrom(*priced, now);
+    ApplyPrice(q, *priced, pricing);
+    pkg.quotes.push_back(std::move(q));
+  }
+  if (!errors.empty()) return Status::Invalid("An API error occurred.", std::move(errors));
+  return Status::Ok();
+}
+
+Result<QuotePackage> PartnerApi::NewPackage(const RequestContext& ctx, const json::value& body,
+                                            bool instant, std::string* policyholder_json) {
+  auto req = DecodeCreatePackage(body, instant);
+  if (!req.ok()) return req.status();
+  QuotePackage pkg;
+  pkg.id = NewPackageId();
+  pkg.partner = ctx.partner;
+  pkg.security_token = NewSecurityToken();
+  pkg.currency = req->currency.empty() ? catalog_->default_currency() : req->currency;
+  if (FindCurrency(pkg.currency) == nullptr) {
+    return Status::Invalid("An API error occurred.",
+                           {{"currency", "Unsupported currency " + pkg.currency + "."}});
+  }
+  pkg.customer_country = req->customer_country;
+  if (pkg.customer_country.empty() && instant) {
+    const json::value ph = json::parse(req->policyholder_json);
+    if (const auto* c = ph.get_object().if_contains("country"); c && c->is_string()) {
+      pkg.customer_country = std::string(c->get_string());
+    }
+  }
+  pkg.customer_region = req->customer_region;
+  pkg.customer_language = req->customer_language;
+  pkg.partner_transaction_id = req->partner_transaction_id;
+  pkg.created_at = ctx.now;
+  pkg.updated_at = ctx.now;
+  if (Status s = PriceInto(pkg, req->quote_requests, ctx.now, 0); !s.ok()) return s;
+  if (policyholder_json != nullptr) *policyholder_json = std::move(req->policyholder_json);
+  return pkg;
+}
+
+ApiReply PartnerApi::CreateQuote(const RequestContext& ctx, const json::value& body) {
+  // Validation and pricing happen before the unit of work: they need no lock.
+  auto pkg = NewPackage(ctx, body, /*instant=*/false, nullptr);
+  if (!pkg.ok()) return ErrorReply(pkg.status());
+  return RunWrite(ctx, [&](WriteTxn& tx) -> Result<ApiReply> {
+    if (Status s = tx.InsertPackage(*pkg); !s.ok()) return s;
+    std::vector<const Quote*> all;
+    for (const auto& q : pkg->quotes) all.push_back(&q);
+    if (Status s = tx.AppendEvents(EventsFor(EventKind::kOffered, *pkg, all, ctx.now)); !s.ok()) {
+      return s;
+    }
+    return ApiReply{201, RenderQuotePackage(*pkg, opts_.render)};
+  });
+}
+
+ApiReply PartnerApi::GetQuote(const RequestContext& ctx, std::string_view package_id) {
+  if (!IsPackageId(package_id)) return ErrorReply(PackageNotFound(package_id));
+  auto pkg = store_.GetPackage(ctx.partner, package_id);
+  if (!pkg.ok()) return ErrorReply(pkg.status());
+  if (!pkg->has_value()) return ErrorReply(PackageNotFound(package_id));
+  return {200, RenderQuotePackage(**pkg, opts_.render)};
+}
+
+ApiReply PartnerApi::UpdateQuote(const RequestContext& ctx, std::string_view package_id,
+                                 const json::value& body) {
+  auto req = DecodeUpdatePackage(body);
+  if (!req.ok()) return ErrorReply(req.status());
+  return RunWrite(ctx, [&](WriteTxn& tx) -> Result<ApiReply> {
+    auto pkg = LoadForUpdate(tx, ctx, package_id);
+    if (!pkg.ok()) return pkg.status();
+    if (Status s = CheckModifiable(*pkg); !s.ok()) return s;
+    std::vector<FieldError> errors;
+    bool reprice_all = false;
+    if (req->currency && *req->currency != pkg->currency) {
+      if (FindCurrency(*req->currency) == nullptr) {
+        errors.push_back({"currency", "Unsupported currency " + *req->currency + "."});
+      }
+      pkg->currency = *req->currency;
+      reprice_all = true;
+    }
+    if (req->customer_country && *req->customer_country != pkg->customer_country) {
+      pkg->customer_country = *req->customer_country;
+      reprice_all = true;
+    }
+    if (req->partner_transaction_id) pkg->partner_transaction_id = req->partner_transaction_id;
+    // Which quotes change, and with which fields.
+    std::vector<json::object> updates(pkg->quotes.size());
+    std::vector<bool> touched(pkg->quotes.size(), reprice_all);
+    for (std::size_t i = 0; i < req->updates.size(); ++i) {
+      const auto& u = req->updates[i];
+      std::size_t idx = pkg->quotes.size();
+      for (std::size_t k = 0; k < pkg->quotes.size(); ++k) {
+        if (pkg->quotes[k].id == u.quote_id) idx = k;
+      }
+      if (idx == pkg->quotes.size()) {
+        errors.push_back({"request." + std::to_string(i) + ".quote_id",
+                          "Unknown quote id " + u.quote_id + "."});
+        continue;
+      }
+      for (const auto& kv : u.fields) updates[idx][kv.key()] = kv.value();
+      touched[idx] = true;
+    }
+    if (!errors.empty()) return Status::Invalid("An API error occurred.", std::move(errors));
+    const PricingContext pricing{pkg->currency, pkg->customer_country, ctx.now, Rate{Rate::kOne}};
+    std::vector<const Quote*> changed;
+    for (std::size_t k = 0; k < pkg->quotes.size(); ++k) {
+      if (!touched[k]) continue;
+      Quote& q = pkg->quotes[k];
+      PricingContext qctx = pricing;
+      qctx.multiplier = Rate{q.price_multiplier_nanos};
+      auto priced = catalog_->RepriceQuote(q, updates[k], qctx, "request." + std::to_string(k));
+      if (!priced.ok()) {
+        if (Status s = MergeFieldErrors(errors, priced.status()); !s.ok()) return s;
+        continue;
+      }
+      ApplyPrice(q, *priced, qctx);
+      q.updated_at = ctx.now;
+      changed.push_back(&q);
+    }
+    if (!errors.empty()) return Status::Invalid("An API error occurred.", std::move(errors));
+    pkg->updated_at = ctx.now;
+    if (Status s = tx.UpdatePackage(*pkg); !s.ok()) return s;
+    if (Status s = tx.AppendEvents(EventsFor(EventKind::kRepriced, *pkg, changed, ctx.now));
+        !s.ok()) {
+      return s;
+    }
+    return ApiReply{200, RenderQuotePackage(*pkg, opts_.render)};
+  });
+}
+
+ApiReply PartnerApi::AddQuotes(const RequestContext& ctx, std::string_view package_id,
+                               const json::value& body) {
+  auto requests = DecodeAddQuotes(body);
+  if (!requests.ok()) return ErrorReply(requests.status());
+  return RunWrite(ctx, [&](WriteTxn& tx) -> Result<ApiReply> {
+    auto pkg = LoadForUpdate(tx, ctx, package_id);
+    if (!pkg.ok()) return pkg.status();
+    if (Status s = CheckModifiable(*pkg); !s.ok()) return s;
+    const std::size_t before = pkg->quotes.size();
+    if (Status s = PriceInto(*pkg, *requests, ctx.now, 0); !s.ok()) return s;
+    pkg->updated_at = ctx.now;
+    std::vector<const Quote*> added;
+    for (std::size_t k = before; k < pkg->quotes.size(); ++k) added.push_back(&pkg->quotes[k]);
+    if (Status s = tx.UpdatePackage(*pkg); !s.ok()) return s;
+    if (Status s = tx.AppendEvents(EventsFor(EventKind::kOffered, *pkg, added, ctx.now)); !s.ok()) {
+      return s;
+    }
+    return ApiReply{201, RenderQuotePackage(*pkg, opts_.render)};
+  });
+}
+
+ApiReply PartnerApi::DeleteQuotes(const RequestContext& ctx, std::string_view package_id,
+                                  const json::value& body) {
+  auto ids = DecodeQuoteIds(body);
+  if (!ids.ok()) return ErrorReply(ids.status());
+  return RunWrite(ctx, [&](WriteTxn& tx) -> Result<ApiReply> {
+    auto pkg = LoadForUpdate(tx, ctx, package_id);
+    if (!pkg.ok()) return pkg.status();
+    if (Status s = CheckModifiable(*pkg); !s.ok()) return s;
+    std::vector<FieldError> errors;
+    std::vector<Quote> removed;
+    for (std::size_t i = 0; i < ids->size(); ++i) {
+      const std::string& id = (*ids)[i];
+      auto it = std::find_if(pkg->quotes.begin(), pkg->quotes.end(),
+                             [&](const Quote& q) { return q.id == id; });
+      if (it == pkg->quotes.end()) {
+        errors.push_back({"quotes." + std::to_string(i) + ".id", "Unknown quote id " + id + "."});
+        continue;
+      }
+      removed.push_back(std::move(*it));
+      pkg->quotes.erase(it);
+    }
+    if (errors.empty() && pkg->quotes.empty()) {
+      errors.push_back({"quotes", "A quote package must keep at least one quote; opt out instead."});
+    }
+    if (!errors.empty()) return Status::Invalid("An API error occurred.", std::move(errors));
+    pkg->updated_at = ctx.now;
+    std::vector<const Quote*> gone;
+    for (const auto& q : removed) gone.push_back(&q);
+    if (Status s = tx.UpdatePackage(*pkg); !s.ok()) return s;
+    if (Status s = tx.AppendEvents(EventsFor(EventKind::kWithdrawn, *pkg, gone, ctx.now));
+        !s.ok()) {
+      return s;
+    }
+    return ApiReply{200, RenderQuotePackage(*pkg, opts_.render)};
+  });
+}
+
+ApiReply PartnerApi::OptOut(const RequestContext& ctx, std::string_view package_id) {
+  return RunWrite(ctx, [&](WriteTxn& tx) -> Result<ApiReply> {
+    auto pkg = LoadForUpdate(tx, ctx, package_id);
+    if (!pkg.ok()) return pkg.status();
+    auto events = ApplyOptOut(*pkg, ctx.now);
+    if (!events.ok()) return events.status();
+    if (!events->empty()) {  // an idempotent repeat records nothing
+      if (Status s = tx.UpdatePackage(*pkg); !s.ok()) return s;
+      if (Status s = tx.AppendEvents(*events); !s.ok()) return s;
+    }
+    return ApiReply{204, ""};
+  });
+}
+
+ApiReply PartnerApi::CreateBooking(const RequestContext& ctx, std::string_view package_id,
+                                   const json::value& body) {
+  auto req = DecodeBooking(body);
+  if (!req.ok()) return ErrorReply(req.status());
+  return RunWrite(ctx, [&](WriteTxn& tx) -> Result<ApiReply> {
+    auto pkg = LoadForUpdate(tx, ctx, package_id);
+    if (!pkg.ok()) return pkg.status();
+    if (req->partner_transaction_id) pkg->partner_transaction_id = req->partner_transaction_id;
+    auto events = ApplyBooking(*pkg, req->quote_ids, req->policyholder_json, ctx.now);
+    if (!events.ok()) return events.status();
+    if (Status s = tx.UpdatePackage(*pkg); !s.ok()) return s;
+    if (Status s = tx.AppendEvents(*events); !s.ok()) return s;
+    return ApiReply{200, RenderBooking(*pkg, opts_.render)};
+  });
+}
+
+ApiReply PartnerApi::InstantBooking(const RequestContext& ctx, const json::value& body) {
+  std::string policyholder;
+  auto pkg = NewPackage(ctx, body, /*instant=*/true, &policyholder);
+  if (!pkg.ok()) return ErrorReply(pkg.status());
+  return RunWrite(ctx, [&](WriteTxn& tx) -> Result<ApiReply> {
+    QuotePackage booked = *pkg;  // a retried unit of work must start from the priced package
+    std::vector<const Quote*> all;
+    for (const auto& q : booked.quotes) all.push_back(&q);
+    std::vector<LedgerEvent> events = EventsFor(EventKind::kOffered, booked, all, ctx.now);
+    std::vector<std::string> ids;
+    for (const auto& q : booked.quotes) ids.push_back(q.id);
+    auto booking = ApplyBooking(booked, ids, policyholder, ctx.now);
+    if (!booking.ok()) return booking.status();
+    events.insert(events.end(), booking->begin(), booking->end());
+    if (Status s = tx.InsertPackage(booked); !s.ok()) return s;
+    if (Status s = tx.AppendEvents(events); !s.ok()) return s;
+    return ApiReply{200, RenderBooking(booked, opts_.render)};
+  });
+}
+
+ApiReply PartnerApi::GetBooking(const RequestContext& ctx, std::string_view package_id) {
+  if (!IsPackageId(package_id)) return ErrorReply(PackageNotFound(package_id));
+  auto pkg = store_.GetPackage(ctx.partner, package_id);
+  if (!pkg.ok()) return ErrorReply(pkg.status());
+  if (!pkg->has_value() || !(*pkg)->booked_at) {
+    return ErrorReply(Status::NotFound("Booking " + std::string(package_id) + " not found."));
+  }
+  return {200, RenderBooking(**pkg, opts_.render)};
+}
+
+ApiReply PartnerApi::ListBookings(const RequestContext& ctx, std::int64_t limit,
+                                  std::int64_t offset, std::string_view list_url) {
+  if (limit <= 0 || limit > opts_.max_list_limit || offset < 0) {
+    return ErrorReply(Status::Invalid(
+        "An API error occurred.",
+        {{"limit", "limit must be 1.." + std::to_string(opts_.max_list_limit) +
+                       " and offset >= 0."}}));
+  }
+  auto page = store_.ListBookings(ctx.partner, limit, offset);
+  if (!page.ok()) return ErrorReply(page.status());
+  return {200, RenderBookingList(*page, limit, offset, list_url, opts_.render)};
+}
+
+ApiReply PartnerApi::Cancel(const RequestContext& ctx, std::string_view package_id,
+                            const json::value& body) {
+  auto req = DecodeCancel(body);
+  if (!req.ok()) return ErrorReply(req.status());
+  auto partner = store_.GetPartner(ctx.partner);
+  if (!partner.ok()) return ErrorReply(partner.status());
+  const Partner who = partner->value_or(Partner{ctx.partner, ctx.partner, 0, 0, 0});
+  return RunWrite(ctx, [&](WriteTxn& tx) -> Result<ApiReply> {
+    auto pkg = LoadForUpdate(tx, ctx, package_id);
+    if (!pkg.ok()) return pkg.status();
+    if (req->preview) {
+      if (pkg->status != PackageStatus::kConfirmed) {
+        return Status::Invalid("Quote package " + pkg->id + " is " +
+                                   std::string(PackageStatusName(pkg->status)) +
+                                   " and cannot be cancelled.",
+                               {{"status", std::string(PackageStatusName(pkg->status))}});
+      }
+      CancellationView view;
+      for (const auto& q : pkg->quotes) view.refunds.push_back(RefundFor(q, ctx.now));
+      view.cancellation_id = NewCancellationId();
+      view.confirm_before = ctx.now + kCancellationPreviewValidity;
+      pkg->pending_cancellation =
+          PendingCancellation{view.cancellation_id, ctx.now, view.confirm_before};
+      if (Status s = tx.UpdatePackage(*pkg); !s.ok()) return s;
+      return ApiReply{200, RenderCancellation(*pkg, who, view, opts_.render)};
+    }
+    auto events = ApplyCancellation(*pkg, ctx.now);
+    if (!events.ok()) return events.status();
+    if (Status s = tx.UpdatePackage(*pkg); !s.ok()) return s;
+    if (Status s = tx.AppendEvents(*events); !s.ok()) return s;
+    return ApiReply{200, RenderCancellation(*pkg, who, {}, opts_.render)};
+  });
+}
+
+ApiReply PartnerApi::ConfirmCancellation(const RequestContext& ctx, std::string_view package_id,
+                                         std::string_view cancellation_id) {
+  auto partner = store_.GetPartner(ctx.partner);
+  if (!partner.ok()) return ErrorReply(partner.status());
+  const Partner who = partner->value_or(Partner{ctx.partner, ctx.partner, 0, 0, 0});
+  return RunWrite(ctx, [&](WriteTxn& tx) -> Result<ApiReply> {
+    auto pkg = LoadForUpdate(tx, ctx, package_id);
+    if (!pkg.ok()) return pkg.status();
+    const auto& pending = pkg->pending_cancellation;
+    if (!pending || pending->id != cancellation_id) {
+      return Status::NotFound("Cancellation " + std::string(cancellation_id) + " not found.");
+    }
+    if (ctx.now > pending->confirm_before) {
+      return Status::Invalid("This cancellation preview has expired; request a new one.",
+                             {{"cancellation_id", "Expired."}});
+    }
+    auto events = ApplyCancellation(*pkg, ctx.now);
+    if (!events.ok()) return events.status();
+    if (Status s = tx.UpdatePackage(*pkg); !s.ok()) return s;
+    if (Status s = tx.AppendEvents(*events); !s.ok()) return s;
+    return ApiReply{200, RenderCancellation(*pkg, who, {}, opts_.render)};
+  });
+}
+
+}  // namespace offerledger

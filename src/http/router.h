@@ -1,0 +1,51 @@
+// Router: maps a method and raw request target to a partner API route.
+// Pure string work, no I/O. Every partner route is served under /x and
+// /xcover, with or without a trailing slash.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace offerledger {
+
+enum class RouteKind {
+  kHealth,
+  kCreateQuote,
+  kGetQuote,
+  kUpdateQuote,
+  kAddQuotes,
+  kDeleteQuotes,
+  kOptOut,
+  kCreateBooking,
+  kGetBooking,
+  kListBookings,
+  kInstantBooking,
+  kCancel,
+  kConfirmCancellation,
+  kNotFound,          // no such route
+  kMethodNotAllowed,  // the path exists; `allow` lists its methods
+  kBadPath,           // malformed percent-encoding or a decoded '/' or NUL in a segment
+};
+
+struct Route {
+  RouteKind kind = RouteKind::kNotFound;
+  std::string partner;  // decoded path segments
+  std::string id;
+  std::string sub_id;   // cancellation id
+  std::string path;     // raw path without the query
+  std::string query;    // raw query without '?'
+  std::string allow;    // for kMethodNotAllowed: "GET, POST"
+};
+
+Route MatchRoute(std::string_view method, std::string_view target);
+
+// Reads a non-negative integer query parameter; `fallback` when absent,
+// nullopt-like -1 when present but not a number.
+long long QueryInt(std::string_view query, std::string_view name, long long fallback);
+
+// Whether a route changes state (and so takes an idempotency key).
+bool IsWriteRoute(RouteKind kind);
+// XCover's two rate-limit classes: quote and booking creation vs the rest.
+bool IsQuoteClassRoute(RouteKind kind);
+
+}  // namespace offerledger

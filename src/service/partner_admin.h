@@ -1,0 +1,38 @@
+// PartnerAdmin: operator use cases for partners and their API keys (the
+// `offerledger partner ...` commands). Keys rotate without downtime: add a
+// new key, move the partner's clients to it, revoke the old one.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "store/store.h"
+
+namespace offerledger {
+
+struct NewCredentials {
+  std::string partner;
+  std::string api_key;
+  std::string api_secret;  // shown once; only its holder and the store know it
+};
+
+class PartnerAdmin {
+ public:
+  explicit PartnerAdmin(Store& store) : store_(store) {}
+
+  // Partner codes: 2-32 characters of A-Z, a-z, 0-9, '_' and '-'.
+  static bool IsValidPartnerCode(std::string_view code);
+
+  Result<NewCredentials> AddPartner(const std::string& code, const std::string& name,
+                                    std::int64_t quote_rps = 0, std::int64_t other_rps = 0);
+  Result<NewCredentials> AddKey(const std::string& code);
+  Status RevokeKey(const std::string& api_key);
+  Result<std::vector<Partner>> List();
+
+ private:
+  Store& store_;
+};
+
+}  // namespace offerledger

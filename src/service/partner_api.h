@@ -1,0 +1,92 @@
+// PartnerApi: the XCover partner API use cases — quote, book, opt out,
+// cancel — on top of the Store and the Catalog. Authentication has already
+// happened: every call names the authenticated partner, and every look-up is
+// scoped to it, so one partner can never reach another's package.
+//
+// Each write runs as one unit of work in the store: the idempotency check,
+// the state change, its ledger events and the remembered reply commit
+// together, durably, before the reply is returned.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <boost/json/value.hpp>
+
+#include "api/response_renderer.h"
+#include "domain/catalog.h"
+#include "store/store.h"
+
+namespace offerledger {
+
+// What goes back to the partner: status, body (JSON or empty).
+struct ApiReply {
+  int status = 200;
+  std::string body;
+  bool replayed = false;  // answered from the idempotency store
+};
+
+struct RequestContext {
+  std::string partner;
+  Micros now = 0;
+  // x-idempotency-key, empty if none; fingerprint identifies the request
+  // (method, path, body) so a reused key with another body is caught.
+  std::string idempotency_key;
+  std::string fingerprint;
+};
+
+struct PartnerApiOptions {
+  RenderOptions render;
+  Micros idempotency_window = 24 * 3600 * kMicrosPerSecond;
+  std::int64_t max_list_limit = 100;
+};
+
+class PartnerApi {
+ public:
+  PartnerApi(Store& store, std::shared_ptr<const Catalog> catalog, PartnerApiOptions opts);
+
+  ApiReply CreateQuote(const RequestContext& ctx, const boost::json::value& body);
+  ApiReply GetQuote(const RequestContext& ctx, std::string_view package_id);
+  ApiReply UpdateQuote(const RequestContext& ctx, std::string_view package_id,
+                       const boost::json::value& body);
+  ApiReply AddQuotes(const RequestContext& ctx, std::string_view package_id,
+                     const boost::json::value& body);
+  ApiReply DeleteQuotes(const RequestContext& ctx, std::string_view package_id,
+                        const boost::json::value& body);
+  ApiReply OptOut(const RequestContext& ctx, std::string_view package_id);
+  ApiReply CreateBooking(const RequestContext& ctx, std::string_view package_id,
+                         const boost::json::value& body);
+  ApiReply InstantBooking(const RequestContext& ctx, const boost::json::value& body);
+  ApiReply GetBooking(const RequestContext& ctx, std::string_view package_id);
+  // `list_url`: absolute URL of the list, for next/previous links.
+  ApiReply ListBookings(const RequestContext& ctx, std::int64_t limit, std::int64_t offset,
+                        std::string_view list_url);
+  ApiReply Cancel(const RequestContext& ctx, std::string_view package_id,
+                  const boost::json::value& body);
+  ApiReply ConfirmCancellation(const RequestContext& ctx, std::string_view package_id,
+                               std::string_view cancellation_id);
+
+  static ApiReply ErrorReply(const Status& status);
+
+ private:
+  using Work = std::function<Result<ApiReply>(WriteTxn&)>;
+  // Runs `work` as one durable unit of work, honouring the idempotency key.
+  ApiReply RunWrite(const RequestContext& ctx, const Work& work);
+  Result<QuotePackage> LoadForUpdate(WriteTxn& tx, const RequestContext& ctx,
+                                     std::string_view package_id);
+  // Prices `requests` into quotes appended to `pkg`; field errors under "request.N".
+  Status PriceInto(QuotePackage& pkg, const std::vector<boost::json::object>& requests,
+                   Micros now, std::size_t index_base);
+  Result<QuotePackage> NewPackage(const RequestContext& ctx, const boost::json::value& body,
+                                  bool instant, std::string* policyholder_json);
+
+  Store& store_;
+  std::shared_ptr<const Catalog> catalog_;
+  PartnerApiOptions opts_;
+};
+
+}  // namespace offerledger
