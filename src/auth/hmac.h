@@ -1,0 +1,44 @@
+// HMAC signatures as XCover computes them: HMAC(secret, signing string),
+// standard Base64 (RFC 4648, with + / =), then URL-encoded. OpenSSL does the
+// crypto; this file only names the algorithms and does the two encodings.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+
+namespace offerledger {
+
+// The `algorithm` values of the Authorization header. SHA-1 exists only because
+// XCover still documents it (as deprecated); the verifier refuses it by default.
+enum class Algorithm { kHmacSha1, kHmacSha256, kHmacSha384, kHmacSha512 };
+
+// "hmac-sha512" etc., exactly as written in the Authorization header.
+std::string_view AlgorithmName(Algorithm alg);
+
+// The raw MAC bytes (20, 32, 48 or 64 of them). Fails (Internal) only if
+// OpenSSL cannot provide the digest, e.g. SHA-1 under a FIPS-only config.
+Result<std::string> HmacDigest(Algorithm alg, std::string_view secret, std::string_view message);
+
+// RFC 4648 section 4 Base64, padded. Never the URL-safe alphabet: XCover
+// rejects "-" and "_" and so do we.
+std::string Base64Encode(std::string_view bytes);
+
+// Percent-encodes every byte except the RFC 3986 unreserved set
+// (A-Z a-z 0-9 - _ . ~), upper-case hex: what Python's quote(s, safe="") and
+// JavaScript's encodeURIComponent produce for Base64 text ("+" -> "%2B").
+std::string UrlEncode(std::string_view text);
+
+// The `signature` parameter a client sends: UrlEncode(Base64Encode(HMAC)).
+Result<std::string> ComputeSignature(Algorithm alg, std::string_view secret,
+                                     std::string_view signing_string);
+
+// True when `received` (the `signature` parameter as sent) is the Base64 text
+// `expected_base64`, either URL-encoded (the documented form) or sent raw
+// (some curl users skip the URL-encoding). Percent escapes are decoded first,
+// so "%2b" and "%2B" both count; a URL-safe signature ("-", "_") never matches.
+// The comparison of the secret-derived bytes is constant-time.
+bool SignatureMatches(std::string_view received, std::string_view expected_base64);
+
+}  // namespace offerledger

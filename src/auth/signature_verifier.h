@@ -1,0 +1,63 @@
+// The whole server-side authentication check for one partner request.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "common/time.h"
+
+namespace offerledger {
+
+// What the key store knows about an API key.
+struct KeyRecord {
+  std::string partner;
+  std::string secret;
+  bool revoked = false;
+};
+
+// The parts of an HTTP request the check needs, without HTTP types.
+struct AuthRequest {
+  std::string_view method;
+  std::string_view target;  // raw request target, may include "?query"
+  // Every value of a header, by lower-cased name, one element per header
+  // field line (do NOT split on commas: a Date contains one). More than one
+  // element for Authorization, Date or X-Api-Key is refused.
+  std::function<std::vector<std::string_view>(std::string_view lower_name)> header_values;
+};
+
+struct VerifierOptions {
+  Micros max_skew = 300 * kMicrosPerSecond;  // the replay window, either way
+  bool allow_sha1 = false;
+};
+
+struct AuthIdentity {
+  std::string partner;
+  std::string api_key;
+};
+
+// Looks an API key up: a record, nullopt when unknown, or an error (e.g. the
+// database is down) which Verify passes through unchanged (not a 401).
+using KeyLookup = std::function<Result<std::optional<KeyRecord>>(std::string_view api_key)>;
+
+class SignatureVerifier {
+ public:
+  explicit SignatureVerifier(VerifierOptions opts);
+
+  // Checks, cheapest first so that garbage never reaches the key store:
+  // Authorization present, single and well-formed; the signed headers include
+  // date; Date single, parseable and within max_skew of `now`; X-Api-Key, if
+  // sent, single and equal to keyId; key known and not revoked; signature.
+  // Every failure is Unauthenticated with a message saying which check
+  // failed, never the expected signature or the secret; a bad signature is
+  // exactly "Signature string does not match!" as XCover says it.
+  Result<AuthIdentity> Verify(const AuthRequest& req, Micros now, const KeyLookup& lookup) const;
+
+ private:
+  VerifierOptions opts_;
+};
+
+}  // namespace offerledger
