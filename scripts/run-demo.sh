@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# `make run`: serve on the embedded default (SQLite file, built-in catalog)
+# with a demo partner. The partner and its key are created on first start;
+# the credentials are kept in .offerledger-demo.json (mode 600, git-ignored)
+# so that every later start can print them again.
+set -euo pipefail
+
+BIN=${BIN:-build/offerledger}
+DB=${DB:-sqlite:./offerledger.db}
+LISTEN=${LISTEN:-127.0.0.1:8080}
+PARTNER=${PARTNER:-DEMO}
+CREDS=${CREDS:-.offerledger-demo.json}
+
+if [[ ! -s $CREDS ]]; then
+  umask 077
+  if ! "$BIN" partner add "$PARTNER" --name "Demo partner" --db "$DB" --json > "$CREDS.tmp"; then
+    rm -f "$CREDS.tmp"
+    echo "run-demo: could not create the demo partner $PARTNER in $DB." >&2
+    echo "run-demo: if it exists from an earlier run whose $CREDS was deleted, run" >&2
+    echo "          $BIN partner add-key $PARTNER --db $DB --json > $CREDS" >&2
+    exit 1
+  fi
+  mv "$CREDS.tmp" "$CREDS"
+fi
+
+field() { sed -n "s/.*\"$1\": *\"\([^\"]*\)\".*/\1/p" "$CREDS"; }
+KEY=$(field api_key)
+SECRET=$(field api_secret)
+BASE="http://$LISTEN"
+
+cat <<EOT
+
+  offerledger demo partner
+    partner code: $PARTNER
+    api key:      $KEY
+    api secret:   $SECRET        (kept in $CREDS)
+
+  A quote, then its opt-out, signed by hand (paste into another terminal):
+
+    KEY='$KEY' SECRET='$SECRET' BASE='$BASE/x/partners/$PARTNER'
+    sign() { # METHOD PATH -> headers for curl
+      local d s; d=\$(LC_ALL=C date -u '+%a, %d %b %Y %H:%M:%S GMT')
+      s=\$(printf '(request-target): %s %s\ndate: %s' "\$1" "\$2" "\$d" |
+          openssl dgst -sha512 -hmac "\$SECRET" -binary | base64 -w0 |
+          sed 's/+/%2B/g; s#/#%2F#g; s/=/%3D/g')
+      printf 'Date: %s\nAuthorization: Signature keyId="%s",algorithm="hmac-sha512",headers="(request-target) date",signature="%s"\n' "\$d" "\$KEY" "\$s"
+    }
+    P=/x/partners/$PARTNER/quotes/
+    ID=\$(curl -s -H @<(sign post \$P) -H 'Content-Type: application/json' --data @tests/fixtures/demo-quote.json $BASE\$P | sed 's/^{"id":"\([^"]*\)".*/\1/')
+    echo "quote package \$ID"
+    P=/x/partners/$PARTNER/bookings/\$ID/opt_out
+    curl -si -X POST -H @<(sign post \$P) $BASE\$P | head -1     # HTTP/1.1 204 No Content
+
+EOT
+exec "$BIN" serve --listen "$LISTEN" --db "$DB"
