@@ -3,8 +3,10 @@
 // A Catalog is immutable after loading and safe to share between threads.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,15 +33,23 @@ enum class FieldType {
   kArray,     // JSON array of objects, each validated by `items`
 };
 
+// The names used in catalog files: "string", "integer", "number", "money",
+// "boolean", "datetime", "date", "country", "array".
+std::string_view FieldTypeName(FieldType t);
+std::optional<FieldType> ParseFieldType(std::string_view name);
+
 struct FieldSpec {
   std::string name;
   FieldType type = FieldType::kString;
   bool required = false;
-  bool nullable = false;              // JSON null accepted (treated as absent)
-  std::optional<double> minimum;      // numbers: inclusive bounds
+  bool nullable = false;          // JSON null accepted (treated as absent)
+  std::optional<double> minimum;  // numbers: inclusive bounds
   std::optional<double> maximum;
-  std::size_t max_length = 1000;      // strings; arrays: max items
-  std::vector<FieldSpec> items;       // kArray: the fields of each element
+  std::size_t max_length = 1000;  // strings (in characters); arrays: max items
+  std::vector<FieldSpec> items;   // kArray: the fields of each element
+  // (For kArray, `minimum`/`maximum` bound the number of items.)
+
+  const FieldSpec* FindItem(std::string_view item_name) const;
 };
 
 // Per-currency price limits and fixed fees of a product.
@@ -57,10 +67,10 @@ struct TaxRule {
 struct Product {
   std::string policy_type;  // "event_ticket_protection"
   int version = 1;
-  std::string name;         // "Missed Event Cover (Generic)"
-  std::string code;         // "MECG0001"
-  std::string version_id;   // UUID of this product version
-  std::string group;        // "event"
+  std::string name;        // "Missed Event Cover (Generic)"
+  std::string code;        // "MECG0001"
+  std::string version_id;  // UUID of this product version
+  std::string group;       // "event"
   std::vector<FieldSpec> fields;
   // Where the cover period comes from: names of date-time fields, or a fixed
   // duration in days from the start.
@@ -71,8 +81,8 @@ struct Product {
   // "parcel_value"), optionally multiplied by an integer field.
   std::vector<std::string> insured_value_paths;
   std::string insured_value_multiplier_field;
-  Rate premium_rate;                         // premium = insured value * rate
-  std::map<std::string, CurrencyTerms> currencies;  // the currencies it can be sold in
+  Rate premium_rate;                                             // premium = insured value * rate
+  std::map<std::string, CurrencyTerms> currencies;               // the currencies it can be sold in
   std::map<std::string, std::vector<TaxRule>> taxes_by_country;  // "GB" -> IPT 12%
   // Texts; "{field}" placeholders are replaced by the request's values.
   QuoteContent content;
@@ -80,15 +90,18 @@ struct Product {
   // Price optimisation (used by the optimizer): "fixed" or "optimize", and
   // the multiplier grid it may choose from.
   std::string pricing = "fixed";
-  std::vector<Rate> multiplier_grid;
+  std::vector<Rate> multiplier_grid;  // strictly ascending, every entry > 0
+
+  const FieldSpec* FindField(std::string_view field_name) const;
+  const CurrencyTerms* FindTerms(std::string_view currency_code) const;
 };
 
 // Everything the pricing of one quote depends on besides the request.
 struct PricingContext {
   std::string currency;
   std::string customer_country;  // taxes follow the customer's country
-  Micros now = 0;
-  Rate multiplier{Rate::kOne};   // the optimizer's choice; 1 = catalog price
+  Micros now = 0;                // the cover starts now when an optional start field is absent
+  Rate multiplier{Rate::kOne};   // the optimizer's choice; 1 = catalog price (must be > 0)
 };
 
 // A quote request validated and priced: everything needed to fill a Quote.
@@ -102,6 +115,12 @@ struct PricedQuote {
   std::vector<TaxLine> taxes;   // fixed fees first, then taxes on the premium
   MinorUnits price = 0;         // premium + taxes
   QuoteContent content;         // placeholders filled in
+  std::string currency;         // the currency it was priced in
+  Rate multiplier{Rate::kOne};  // the multiplier applied (PricingContext::multiplier)
+
+  // Copies the product, fields, period, prices and content into `q` (its id,
+  // status and timestamps are left alone).
+  void FillQuote(Quote& q) const;
 };
 
 class Catalog {
@@ -113,6 +132,8 @@ class Catalog {
 
   const std::vector<Product>& products() const { return products_; }
   const Product* Find(std::string_view policy_type, int version) const;
+  // The highest version of `policy_type`, nullptr when there is none.
+  const Product* FindLatest(std::string_view policy_type) const;
   const std::string& default_currency() const { return default_currency_; }
 
   // Validates one quote request of a package (an object holding
@@ -121,12 +142,33 @@ class Catalog {
   // unknown fields "Unexpected field", missing ones "This field is required.",
   // wrong types "Expected <type>.". Unknown product or unsupported currency
   // are field errors too.
+  // A missing "policy_type_version" means the latest version. An empty
+  // ctx.currency means default_currency().
   Result<PricedQuote> PriceQuote(const boost::json::object& quote_request,
                                  const PricingContext& ctx, const std::string& path_prefix) const;
+
+  // PATCH re-pricing: `update_fields` (top-level product fields) replace the
+  // same keys of existing.fields_json, and the result is validated and priced
+  // again as the same product and version. A "quote_id" key in the update is
+  // ignored; "policy_type"/"policy_type_version" are refused unless they
+  // repeat the existing values. A JSON null removes a nullable field.
+  Result<PricedQuote> RepriceQuote(const Quote& existing, const boost::json::object& update_fields,
+                                   const PricingContext& ctx, const std::string& path_prefix) const;
 
  private:
   std::vector<Product> products_;
   std::string default_currency_ = "GBP";
 };
+
+// Content templates: "{field}" is replaced by the request's value of that
+// top-level field; "{{" and "}}" are literal braces. TemplatePlaceholders
+// lists the names used, or nullopt when a brace is unbalanced or a name empty.
+std::optional<std::vector<std::string>> TemplatePlaceholders(std::string_view text);
+std::string RenderTemplate(std::string_view text,
+                           const std::function<std::string(std::string_view)>& value_of);
+
+// Canonical JSON: no whitespace, object keys sorted bytewise (recursively),
+// numbers in their shortest round-trip form. Equal values give equal text.
+std::string CanonicalJson(const boost::json::value& v);
 
 }  // namespace offerledger

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cctype>
+#include <cstdint>
 #include <cstdlib>
 
 namespace offerledger {
@@ -62,24 +63,29 @@ std::string FormatMoney(MinorUnits amount, const Currency& currency) {
 }
 
 std::optional<MinorUnits> ParseDecimal(std::string_view s, int exponent) {
-  if (s.empty()) return std::nullopt;
-  bool neg = false;
+  if (exponent < 0 || exponent > 18) return std::nullopt;
   std::size_t i = 0;
-  if (s[0] == '-' || s[0] == '+') {
-    neg = s[0] == '-';
+  bool neg = false;
+  if (i < s.size() && (s[i] == '-' || s[i] == '+')) {
+    neg = s[i] == '-';
     ++i;
   }
-  std::int64_t whole = 0;
+  auto is_digit = [&](std::size_t k) { return k < s.size() && s[k] >= '0' && s[k] <= '9'; };
+  // Accumulate in 128 bits and check against INT64_MAX at every step: no
+  // signed overflow whatever the input.
+  Int128 whole = 0;
   std::size_t whole_digits = 0;
-  for (; i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])); ++i, ++whole_digits) {
-    if (whole > (INT64_MAX / 10) / Pow10(exponent)) return std::nullopt;  // overflow guard
+  for (; is_digit(i); ++i, ++whole_digits) {
     whole = whole * 10 + (s[i] - '0');
+    if (whole > INT64_MAX) return std::nullopt;
   }
-  std::int64_t frac = 0;
+  if (whole_digits == 0) return std::nullopt;  // "", "-", ".5"
+  Int128 frac = 0;
   int frac_digits = 0;
   if (i < s.size() && s[i] == '.') {
     ++i;
-    for (; i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])); ++i) {
+    std::size_t seen = 0;
+    for (; is_digit(i); ++i, ++seen) {
       if (frac_digits == exponent) {
         if (s[i] != '0') return std::nullopt;  // more precision than the currency has
         continue;
@@ -87,12 +93,12 @@ std::optional<MinorUnits> ParseDecimal(std::string_view s, int exponent) {
       frac = frac * 10 + (s[i] - '0');
       ++frac_digits;
     }
-    if (frac_digits == 0 && whole_digits == 0) return std::nullopt;
+    if (seen == 0) return std::nullopt;  // "1."
   }
-  if (i != s.size() || (whole_digits == 0 && frac_digits == 0)) return std::nullopt;
-  frac *= Pow10(exponent - frac_digits);
-  const std::int64_t v = whole * Pow10(exponent) + frac;
-  return neg ? -v : v;
+  if (i != s.size()) return std::nullopt;
+  const Int128 v = whole * Pow10(exponent) + frac * Pow10(exponent - frac_digits);
+  if (v > INT64_MAX) return std::nullopt;
+  return static_cast<MinorUnits>(neg ? -v : v);
 }
 
 std::optional<Rate> ParseRate(std::string_view s) {
