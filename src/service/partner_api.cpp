@@ -1,5 +1,7 @@
 #include "service/partner_api.h"
 
+#include <boost/json/parse.hpp>
+
 #include "api/request_decoder.h"
 #include "domain/ids.h"
 
@@ -21,31 +23,14 @@ std::vector<LedgerEvent> EventsFor(EventKind kind, const QuotePackage& pkg,
   return out;
 }
 
-Quote QuoteFrom(const PricedQuote& p, Micros now) {
+// A new quote for a priced request: a fresh id, offered now.
+Quote NewQuote(const PricedQuote& p, Micros now) {
   Quote q;
   q.id = NewUuid();
-  q.policy_type = p.product->policy_type;
-  q.policy_type_version = p.product->version;
-  q.policy_name = p.product->name;
-  q.policy_code = p.product->code;
-  q.policy_version_id = p.product->version_id;
-  q.policy_group = p.product->group;
+  p.FillQuote(q);
   q.created_at = now;
   q.updated_at = now;
   return q;
-}
-
-// Copies the priced figures of `p` into `q` (a new or re-priced quote).
-void ApplyPrice(Quote& q, const PricedQuote& p, const PricingContext& ctx) {
-  q.fields_json = p.fields_json;
-  q.policy_start = p.policy_start;
-  q.policy_end = p.policy_end;
-  q.premium = p.premium;
-  q.taxes = p.taxes;
-  q.price = p.price;
-  q.cover_amount = p.cover_amount;
-  q.content = p.content;
-  q.price_multiplier_nanos = ctx.multiplier.nanos;
 }
 
 Status MergeFieldErrors(std::vector<FieldError>& into, const Status& st) {
@@ -120,9 +105,7 @@ Status PartnerApi::PriceInto(QuotePackage& pkg, const std::vector<json::object>&
       if (Status s = MergeFieldErrors(errors, priced.status()); !s.ok()) return s;
       continue;
     }
-    Quote q = QuoteFrom(*priced, now);
-    ApplyPrice(q, *priced, pricing);
-    pkg.quotes.push_back(std::move(q));
+    pkg.quotes.push_back(NewQuote(*priced, now));
   }
   if (!errors.empty()) return Status::Invalid("An API error occurred.", std::move(errors));
   return Status::Ok();
@@ -233,7 +216,7 @@ ApiReply PartnerApi::UpdateQuote(const RequestContext& ctx, std::string_view pac
         if (Status s = MergeFieldErrors(errors, priced.status()); !s.ok()) return s;
         continue;
       }
-      ApplyPrice(q, *priced, qctx);
+      priced->FillQuote(q);
       q.updated_at = ctx.now;
       changed.push_back(&q);
     }
