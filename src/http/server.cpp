@@ -139,7 +139,7 @@ class Session : public std::enable_shared_from_this<Session> {
         ec == asio::error::eof) {
       return Close();
     }
-    if (ec.category() == http::error::bad_method.category()) {
+    if (ec.category() == http::make_error_code(http::error::bad_method).category()) {
       return ReplyAndClose(400, "bad_request", "Malformed HTTP request.");
     }
     Close();

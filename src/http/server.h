@@ -45,8 +45,9 @@ class HttpServer {
   // Thread-safe; may be called from a signal-handling thread or a handler.
   void Stop();
 
+  class Impl;  // defined in server.cpp, with the sessions
+
  private:
-  class Impl;
   std::unique_ptr<Impl> impl_;
 };
 
