@@ -1,1 +1,311 @@
-// placeholder: written soon
+#include "store/package_codec.h"
+
+#include <boost/json.hpp>
+
+#include <limits>
+#include <optional>
+#include <string>
+#include <utility>
+
+namespace offerledger {
+
+namespace json = boost::json;
+
+namespace {
+
+// ----------------------------------------------------------------- encoding
+
+json::value OptInt(const std::optional<std::int64_t>& v) {
+  return v ? json::value(*v) : json::value(nullptr);
+}
+
+json::object EncodeQuote(const Quote& q) {
+  json::array taxes;
+  taxes.reserve(q.taxes.size());
+  for (const TaxLine& t : q.taxes) {
+    taxes.emplace_back(json::object{{"code", t.code}, {"amount", t.amount}});
+  }
+  return json::object{
+      {"id", q.id},
+      {"policy_type", q.policy_type},
+      {"policy_type_version", q.policy_type_version},
+      {"policy_name", q.policy_name},
+      {"policy_code", q.policy_code},
+      {"policy_version_id", q.policy_version_id},
+      {"policy_group", q.policy_group},
+      {"fields_json", q.fields_json},
+      {"policy_start", q.policy_start},
+      {"policy_end", q.policy_end},
+      {"status", QuoteStatusName(q.status)},
+      {"premium", q.premium},
+      {"taxes", std::move(taxes)},
+      {"price", q.price},
+      {"cover_amount", q.cover_amount},
+      {"price_multiplier_nanos", q.price_multiplier_nanos},
+      {"content", json::object{{"title", q.content.title},
+                               {"description", q.content.description},
+                               {"optout_msg", q.content.optout_msg},
+                               {"disclaimer", q.content.disclaimer}}},
+      {"created_at", q.created_at},
+      {"updated_at", q.updated_at},
+      {"confirmed_at", OptInt(q.confirmed_at)},
+      {"cancelled_at", OptInt(q.cancelled_at)},
+      {"refund", q.refund},
+  };
+}
+
+// ----------------------------------------------------------------- decoding
+
+// Reads the members of one JSON object into C++ fields, remembering the first
+// problem (with its path) in `*error`; later reads after an error are no-ops.
+class Fields {
+ public:
+  Fields(const json::object& obj, std::string where, std::string* error)
+      : obj_(obj), where_(std::move(where)), error_(error) {}
+
+  void Str(std::string_view key, std::string& out) {
+    const json::value* v = Find(key);
+    if (v == nullptr) return;
+    if (!v->is_string()) return Fail(key, "a string");
+    out.assign(v->get_string().data(), v->get_string().size());
+  }
+  void OptStr(std::string_view key, std::optional<std::string>& out) {
+    const json::value* v = Find(key);
+    if (v == nullptr || v->is_null()) return out.reset();
+    if (!v->is_string()) return Fail(key, "a string or null");
+    out.emplace(v->get_string().data(), v->get_string().size());
+  }
+  void Int(std::string_view key, std::int64_t& out) {
+    const json::value* v = Find(key);
+    if (v == nullptr) return;
+    if (auto n = AsInt(*v)) {
+      out = *n;
+    } else {
+      Fail(key, "an integer");
+    }
+  }
+  void Int(std::string_view key, int& out) {
+    std::int64_t n = out;
+    Int(key, n);
+    if (n < std::numeric_limits<int>::min() || n > std::numeric_limits<int>::max()) {
+      return Fail(key, "a 32-bit integer");
+    }
+    out = static_cast<int>(n);
+  }
+  void OptInt(std::string_view key, std::optional<std::int64_t>& out) {
+    const json::value* v = Find(key);
+    if (v == nullptr || v->is_null()) return out.reset();
+    if (auto n = AsInt(*v)) {
+      out = *n;
+    } else {
+      Fail(key, "an integer or null");
+    }
+  }
+  template <typename E, typename Parser>
+  void Enum(std::string_view key, E& out, Parser parse) {
+    const json::value* v = Find(key);
+    if (v == nullptr) return;
+    if (!v->is_string()) return Fail(key, "a status name");
+    auto e = parse(std::string_view(v->get_string()));
+    if (!e) return Fail(key, "a known status name");
+    out = *e;
+  }
+  // nullptr when absent or null (or on error).
+  const json::object* Object(std::string_view key) {
+    const json::value* v = Find(key);
+    if (v == nullptr || v->is_null()) return nullptr;
+    if (!v->is_object()) {
+      Fail(key, "an object");
+      return nullptr;
+    }
+    return &v->get_object();
+  }
+  const json::array* Array(std::string_view key) {
+    const json::value* v = Find(key);
+    if (v == nullptr || v->is_null()) return nullptr;
+    if (!v->is_array()) {
+      Fail(key, "an array");
+      return nullptr;
+    }
+    return &v->get_array();
+  }
+  void Require(std::string_view key) {
+    if (*error_ == "" && obj_.if_contains(key) == nullptr) {
+      *error_ = Path(key) + " is missing";
+    }
+  }
+  std::string Path(std::string_view key) const {
+    return where_.empty() ? std::string(key) : where_ + "." + std::string(key);
+  }
+  bool ok() const { return error_->empty(); }
+
+ private:
+  const json::value* Find(std::string_view key) const {
+    if (!error_->empty()) return nullptr;
+    return obj_.if_contains(key);
+  }
+  static std::optional<std::int64_t> AsInt(const json::value& v) {
+    if (v.is_int64()) return v.get_int64();
+    if (v.is_uint64() &&
+        v.get_uint64() <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+      return static_cast<std::int64_t>(v.get_uint64());
+    }
+    return std::nullopt;
+  }
+  void Fail(std::string_view key, std::string_view expected) {
+    if (error_->empty()) *error_ = Path(key) + " is not " + std::string(expected);
+  }
+
+  const json::object& obj_;
+  std::string where_;
+  std::string* error_;
+};
+
+Quote DecodeQuote(const json::object& obj, const std::string& where, std::string* error) {
+  Quote q;
+  Fields f(obj, where, error);
+  f.Str("id", q.id);
+  f.Str("policy_type", q.policy_type);
+  f.Int("policy_type_version", q.policy_type_version);
+  f.Str("policy_name", q.policy_name);
+  f.Str("policy_code", q.policy_code);
+  f.Str("policy_version_id", q.policy_version_id);
+  f.Str("policy_group", q.policy_group);
+  f.Str("fields_json", q.fields_json);
+  f.Int("policy_start", q.policy_start);
+  f.Int("policy_end", q.policy_end);
+  f.Enum("status", q.status, ParseQuoteStatus);
+  f.Int("premium", q.premium);
+  if (const json::array* taxes = f.Array("taxes")) {
+    for (std::size_t i = 0; i < taxes->size() && f.ok(); ++i) {
+      std::string path = f.Path("taxes") + "[" + std::to_string(i) + "]";
+      const json::value& v = (*taxes)[i];
+      if (!v.is_object()) {
+        *error = path + " is not an object";
+        break;
+      }
+      TaxLine line;
+      Fields t(v.get_object(), path, error);
+      t.Str("code", line.code);
+      t.Int("amount", line.amount);
+      q.taxes.push_back(std::move(line));
+    }
+  }
+  f.Int("price", q.price);
+  f.Int("cover_amount", q.cover_amount);
+  f.Int("price_multiplier_nanos", q.price_multiplier_nanos);
+  if (const json::object* content = f.Object("content")) {
+    Fields c(*content, f.Path("content"), error);
+    c.Str("title", q.content.title);
+    c.Str("description", q.content.description);
+    c.Str("optout_msg", q.content.optout_msg);
+    c.Str("disclaimer", q.content.disclaimer);
+  }
+  f.Int("created_at", q.created_at);
+  f.Int("updated_at", q.updated_at);
+  f.OptInt("confirmed_at", q.confirmed_at);
+  f.OptInt("cancelled_at", q.cancelled_at);
+  f.Int("refund", q.refund);
+  return q;
+}
+
+}  // namespace
+
+std::string EncodePackage(const QuotePackage& pkg) {
+  json::array quotes;
+  quotes.reserve(pkg.quotes.size());
+  for (const Quote& q : pkg.quotes) quotes.emplace_back(EncodeQuote(q));
+
+  json::value pending = nullptr;
+  if (pkg.pending_cancellation) {
+    const PendingCancellation& c = *pkg.pending_cancellation;
+    pending = json::object{
+        {"id", c.id}, {"created_at", c.created_at}, {"confirm_before", c.confirm_before}};
+  }
+  json::value transaction_id = nullptr;
+  if (pkg.partner_transaction_id) transaction_id = *pkg.partner_transaction_id;
+
+  json::object doc{
+      {"v", kPackageDocVersion},
+      {"id", pkg.id},
+      {"partner", pkg.partner},
+      {"security_token", pkg.security_token},
+      {"status", PackageStatusName(pkg.status)},
+      {"currency", pkg.currency},
+      {"customer_country", pkg.customer_country},
+      {"customer_region", pkg.customer_region},
+      {"customer_language", pkg.customer_language},
+      {"partner_transaction_id", std::move(transaction_id)},
+      {"created_at", pkg.created_at},
+      {"updated_at", pkg.updated_at},
+      {"booked_at", OptInt(pkg.booked_at)},
+      {"quotes", std::move(quotes)},
+      {"policyholder_json", pkg.policyholder_json},
+      {"pending_cancellation", std::move(pending)},
+  };
+  return json::serialize(doc);
+}
+
+Result<QuotePackage> DecodePackage(std::string_view doc) {
+  auto corrupt = [](const std::string& why) {
+    return Status::Internal("corrupt quote package document: " + why);
+  };
+  boost::system::error_code ec;
+  json::value root = json::parse(json::string_view(doc.data(), doc.size()), ec);
+  if (ec) return corrupt("not JSON (" + ec.message() + ")");
+  if (!root.is_object()) return corrupt("not a JSON object");
+  const json::object& obj = root.get_object();
+
+  std::string error;
+  Fields f(obj, "", &error);
+  std::int64_t version = 0;
+  f.Require("v");
+  f.Int("v", version);
+  if (error.empty() && version > kPackageDocVersion) {
+    return corrupt("format version " + std::to_string(version) +
+                   " is newer than this offerledger reads (" + std::to_string(kPackageDocVersion) +
+                   ")");
+  }
+  f.Require("id");
+  f.Require("partner");
+  f.Require("status");
+
+  QuotePackage pkg;
+  f.Str("id", pkg.id);
+  f.Str("partner", pkg.partner);
+  f.Str("security_token", pkg.security_token);
+  f.Enum("status", pkg.status, ParsePackageStatus);
+  f.Str("currency", pkg.currency);
+  f.Str("customer_country", pkg.customer_country);
+  f.Str("customer_region", pkg.customer_region);
+  f.Str("customer_language", pkg.customer_language);
+  f.OptStr("partner_transaction_id", pkg.partner_transaction_id);
+  f.Int("created_at", pkg.created_at);
+  f.Int("updated_at", pkg.updated_at);
+  f.OptInt("booked_at", pkg.booked_at);
+  if (const json::array* quotes = f.Array("quotes")) {
+    pkg.quotes.reserve(quotes->size());
+    for (std::size_t i = 0; i < quotes->size() && error.empty(); ++i) {
+      std::string path = "quotes[" + std::to_string(i) + "]";
+      const json::value& v = (*quotes)[i];
+      if (!v.is_object()) {
+        error = path + " is not an object";
+        break;
+      }
+      pkg.quotes.push_back(DecodeQuote(v.get_object(), path, &error));
+    }
+  }
+  f.Str("policyholder_json", pkg.policyholder_json);
+  if (const json::object* pending = f.Object("pending_cancellation")) {
+    PendingCancellation c;
+    Fields p(*pending, "pending_cancellation", &error);
+    p.Str("id", c.id);
+    p.Int("created_at", c.created_at);
+    p.Int("confirm_before", c.confirm_before);
+    pkg.pending_cancellation = std::move(c);
+  }
+  if (!error.empty()) return corrupt(error);
+  return pkg;
+}
+
+}  // namespace offerledger

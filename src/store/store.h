@@ -97,6 +97,11 @@ class Store {
   virtual Result<std::vector<Partner>> ListPartners() = 0;
   virtual Status AddKey(const ApiKey& key) = 0;
   virtual Status RevokeKey(std::string_view key, Micros at) = 0;  // NotFound if unknown
+  // Sets a partner's rate limits (0 = use the server default). NotFound if unknown.
+  virtual Status SetPartnerLimits(std::string_view code, std::int64_t quote_rps,
+                                  std::int64_t other_rps) {
+    return Status::Internal("this store cannot change partner limits");
+  }
   virtual Result<std::optional<ApiKey>> FindKey(std::string_view key) = 0;
   virtual Result<std::vector<ApiKey>> ListKeys(std::string_view partner) = 0;
 

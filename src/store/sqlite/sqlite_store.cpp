@@ -1,1 +1,749 @@
-// placeholder: written soon
+#include "store/sqlite/sqlite_store.h"
+
+#include <exception>
+#include <utility>
+
+#include "store/package_codec.h"
+#include "store/sqlite/sqlite_db.h"
+#include "store/sqlite/sqlite_schema.h"
+
+namespace offerledger {
+
+using sqlite::Connection;
+using sqlite::Statement;
+
+#define OL_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    Status ol_status_ = (expr);              \
+    if (!ol_status_.ok()) return ol_status_; \
+  } while (false)
+
+#define OL_CONCAT_INNER(a, b) a##b
+#define OL_CONCAT(a, b) OL_CONCAT_INNER(a, b)
+#define OL_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
+  auto tmp = (expr);                             \
+  if (!tmp.ok()) return tmp.status();            \
+  lhs = std::move(*tmp)
+// lhs = value of the Result `expr`, or return its error.
+#define OL_ASSIGN_OR_RETURN(lhs, expr) \
+  OL_ASSIGN_OR_RETURN_IMPL(OL_CONCAT(ol_result_, __LINE__), lhs, expr)
+
+namespace {
+
+Status Closed() { return Status::Unavailable("the store is closed"); }
+
+// The error of a write that was not committed, as kUnavailable.
+Status NotCommitted(const Status& cause) {
+  return Status::Unavailable("write not committed: " + cause.message());
+}
+
+std::optional<QuotePackage> CheckOwner(QuotePackage pkg, std::string_view partner) {
+  // The queries already filter by partner; this guards the document itself.
+  if (pkg.partner != partner) return std::nullopt;
+  return pkg;
+}
+
+constexpr std::string_view kEventColumns =
+    "kind, at, partner, package_id, quote_id, policy_type, policy_type_version, policy_code, "
+    "price, premium, tax, amount, currency, customer_country, price_multiplier_nanos, data";
+
+Result<LedgerEvent> ReadEvent(const Statement& st) {
+  LedgerEvent e;
+  std::string kind = st.Text(0);
+  auto parsed = ParseEventKind(kind);
+  if (!parsed) return Status::Internal("corrupt event row: unknown kind '" + kind + "'");
+  e.kind = *parsed;
+  e.at = st.Int(1);
+  e.partner = st.Text(2);
+  e.package_id = st.Text(3);
+  e.quote_id = st.Text(4);
+  e.policy_type = st.Text(5);
+  e.policy_type_version = static_cast<int>(st.Int(6));
+  e.policy_code = st.Text(7);
+  e.price = st.Int(8);
+  e.premium = st.Int(9);
+  e.tax = st.Int(10);
+  e.amount = st.Int(11);
+  e.currency = st.Text(12);
+  e.customer_country = st.Text(13);
+  e.price_multiplier_nanos = st.Int(14);
+  e.data_json = st.Text(15);
+  return e;
+}
+
+Partner ReadPartner(const Statement& st) {
+  Partner p;
+  p.code = st.Text(0);
+  p.name = st.Text(1);
+  p.created_at = st.Int(2);
+  p.quote_rps = st.Int(3);
+  p.other_rps = st.Int(4);
+  return p;
+}
+
+ApiKey ReadKey(const Statement& st) {
+  ApiKey k;
+  k.key = st.Text(0);
+  k.secret = st.Text(1);
+  k.partner = st.Text(2);
+  k.created_at = st.Int(3);
+  k.revoked_at = st.OptInt(4);
+  return k;
+}
+
+Result<std::optional<QuotePackage>> LoadPackageFrom(Connection& c, std::string_view partner,
+                                                    std::string_view id) {
+  OL_ASSIGN_OR_RETURN(Statement st,
+                      c.Prepare("SELECT doc FROM packages WHERE id = ?1 AND partner = ?2"));
+  st.Bind(1, id).Bind(2, partner);
+  OL_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return std::optional<QuotePackage>();
+  OL_ASSIGN_OR_RETURN(QuotePackage pkg, DecodePackage(st.Text(0)));
+  return CheckOwner(std::move(pkg), partner);
+}
+
+// Ends a read transaction on scope exit if it is still open.
+class ReadTxn {
+ public:
+  explicit ReadTxn(Connection& c) : c_(c) {}
+  ~ReadTxn() {
+    if (c_.InTransaction()) (void)c_.Exec("ROLLBACK");
+  }
+  ReadTxn(const ReadTxn&) = delete;
+  ReadTxn& operator=(const ReadTxn&) = delete;
+  Status Begin() { return c_.Exec("BEGIN", "starting a read transaction"); }
+
+ private:
+  Connection& c_;
+};
+
+}  // namespace
+
+// ------------------------------------------------------------------ ReaderPool
+
+class SqliteStore::ReaderPool {
+ public:
+  ReaderPool(std::string path, int max_open, int busy_timeout_ms)
+      : path_(std::move(path)), max_open_(max_open < 1 ? 1 : max_open), busy_(busy_timeout_ms) {}
+
+  // A read-only connection lent to one caller; returned to the pool on destruction.
+  class Lease {
+   public:
+    Lease(ReaderPool* pool, std::unique_ptr<Connection> conn)
+        : pool_(pool), conn_(std::move(conn)) {}
+    Lease(Lease&& other) noexcept
+        : pool_(std::exchange(other.pool_, nullptr)), conn_(std::move(other.conn_)) {}
+    Lease& operator=(Lease&&) = delete;
+    ~Lease() {
+      if (pool_ != nullptr) pool_->Release(std::move(conn_));
+    }
+    Connection& operator*() { return *conn_; }
+
+   private:
+    ReaderPool* pool_;
+    std::unique_ptr<Connection> conn_;
+  };
+
+  Result<Lease> Acquire() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return closed_ || !idle_.empty() || open_ < max_open_; });
+    if (closed_) return Closed();
+    if (!idle_.empty()) {
+      std::unique_ptr<Connection> conn = std::move(idle_.back());
+      idle_.pop_back();
+      return Lease(this, std::move(conn));
+    }
+    ++open_;  // reserve the slot, open outside the lock
+    lock.unlock();
+    auto conn = Connection::Open(path_, Connection::Mode::kReadOnly, busy_);
+    if (!conn.ok()) {
+      lock.lock();
+      --open_;
+      cv_.notify_all();
+      return conn.status();
+    }
+    return Lease(this, std::move(*conn));
+  }
+
+  // Waits for every lent connection to come back, then closes them all.
+  void Close() {
+    std::vector<std::unique_ptr<Connection>> to_close;
+    {
+      std::unique_lock lock(mu_);
+      closed_ = true;
+      cv_.notify_all();
+      cv_.wait(lock, [&] { return static_cast<int>(idle_.size()) == open_; });
+      to_close.swap(idle_);
+      open_ = 0;
+    }
+  }
+
+ private:
+  void Release(std::unique_ptr<Connection> conn) {
+    // Never pool a connection inside a read transaction: it would pin an old snapshot.
+    if (conn->InTransaction()) (void)conn->Exec("ROLLBACK");
+    std::lock_guard lock(mu_);
+    idle_.push_back(std::move(conn));
+    cv_.notify_all();
+  }
+
+  const std::string path_;
+  const int max_open_;
+  const int busy_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+  int open_ = 0;  // idle + lent
+  bool closed_ = false;
+};
+
+// --------------------------------------------------------------------- Txn
+
+// The WriteTxn a job receives: the write connection, inside the batch's
+// transaction and the job's savepoint. Valid only while the job runs.
+class SqliteStore::Txn final : public WriteTxn {
+ public:
+  explicit Txn(Connection* c) : c_(c) {}
+  void Invalidate() { c_ = nullptr; }
+
+  Result<std::optional<QuotePackage>> LoadPackage(std::string_view partner,
+                                                  std::string_view id) override {
+    OL_RETURN_IF_ERROR(CheckValid());
+    return LoadPackageFrom(*c_, partner, id);
+  }
+
+  Status InsertPackage(const QuotePackage& pkg) override {
+    OL_RETURN_IF_ERROR(CheckValid());
+    OL_RETURN_IF_ERROR(CheckPackage(pkg));
+    OL_ASSIGN_OR_RETURN(Statement st,
+                        c_->Prepare("INSERT INTO packages(id, partner, status, currency, "
+                                    "customer_country, created_at, updated_at, booked_at, doc) "
+                                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
+    BindPackage(st, pkg);
+    Status s = st.Run();
+    if (s.code() == StatusCode::kConflict) {
+      return Status::Conflict("quote package " + pkg.id + " already exists");
+    }
+    return s;
+  }
+
+  Status UpdatePackage(const QuotePackage& pkg) override {
+    OL_RETURN_IF_ERROR(CheckValid());
+    OL_RETURN_IF_ERROR(CheckPackage(pkg));
+    OL_ASSIGN_OR_RETURN(Statement st,
+                        c_->Prepare("UPDATE packages SET status = ?3, currency = ?4, "
+                                    "customer_country = ?5, created_at = ?6, updated_at = ?7, "
+                                    "booked_at = ?8, doc = ?9 WHERE id = ?1 AND partner = ?2"));
+    BindPackage(st, pkg);
+    OL_RETURN_IF_ERROR(st.Run());
+    if (c_->Changes() == 0) return Status::NotFound("no quote package " + pkg.id);
+    return Status::Ok();
+  }
+
+  Status AppendEvents(const std::vector<LedgerEvent>& events) override {
+    OL_RETURN_IF_ERROR(CheckValid());
+    for (const LedgerEvent& e : events) {
+      OL_ASSIGN_OR_RETURN(Statement st,
+                          c_->Prepare("INSERT INTO events(" + std::string(kEventColumns) +
+                                      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+                                      "?11, ?12, ?13, ?14, ?15, ?16)"));
+      st.Bind(1, EventKindName(e.kind))
+          .Bind(2, e.at)
+          .Bind(3, e.partner)
+          .Bind(4, e.package_id)
+          .Bind(5, e.quote_id)
+          .Bind(6, e.policy_type)
+          .Bind(7, e.policy_type_version)
+          .Bind(8, e.policy_code)
+          .Bind(9, e.price)
+          .Bind(10, e.premium)
+          .Bind(11, e.tax)
+          .Bind(12, e.amount)
+          .Bind(13, e.currency)
+          .Bind(14, e.customer_country)
+          .Bind(15, e.price_multiplier_nanos)
+          .Bind(16, e.data_json);
+      OL_RETURN_IF_ERROR(st.Run());
+    }
+    return Status::Ok();
+  }
+
+  Result<std::optional<IdempotentReply>> FindReply(std::string_view partner, std::string_view key,
+                                                   Micros not_before) override {
+    OL_RETURN_IF_ERROR(CheckValid());
+    OL_ASSIGN_OR_RETURN(Statement st,
+                        c_->Prepare("SELECT fingerprint, status, body, created_at FROM idempotency "
+                                    "WHERE partner = ?1 AND key = ?2 AND created_at >= ?3"));
+    st.Bind(1, partner).Bind(2, key).Bind(3, not_before);
+    OL_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) return std::optional<IdempotentReply>();
+    IdempotentReply r;
+    r.fingerprint = st.Text(0);
+    r.status = static_cast<int>(st.Int(1));
+    r.body = st.Text(2);
+    r.created_at = st.Int(3);
+    return std::optional<IdempotentReply>(std::move(r));
+  }
+
+  Status SaveReply(std::string_view partner, std::string_view key,
+                   const IdempotentReply& reply) override {
+    OL_RETURN_IF_ERROR(CheckValid());
+    // Replaces whatever is stored for (partner, key): callers look it up with
+    // FindReply first in the same unit of work, so what remains is expired.
+    OL_ASSIGN_OR_RETURN(
+        Statement st,
+        c_->Prepare("INSERT INTO idempotency(partner, key, fingerprint, status, body, created_at) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(partner, key) DO UPDATE SET "
+                    "fingerprint = excluded.fingerprint, status = excluded.status, "
+                    "body = excluded.body, created_at = excluded.created_at"));
+    st.Bind(1, partner)
+        .Bind(2, key)
+        .Bind(3, reply.fingerprint)
+        .Bind(4, reply.status)
+        .Bind(5, reply.body)
+        .Bind(6, reply.created_at);
+    return st.Run();
+  }
+
+  // ---- the store's own writes (partners, keys, purge), also on the writer.
+
+  Status InsertPartner(const Partner& p) {
+    OL_ASSIGN_OR_RETURN(Statement st,
+                        c_->Prepare("INSERT INTO partners(code, name, created_at, quote_rps, "
+                                    "other_rps) VALUES (?1, ?2, ?3, ?4, ?5)"));
+    st.Bind(1, p.code)
+        .Bind(2, p.name)
+        .Bind(3, p.created_at)
+        .Bind(4, p.quote_rps)
+        .Bind(5, p.other_rps);
+    Status s = st.Run();
+    if (s.code() == StatusCode::kConflict) {
+      return Status::Conflict("partner " + p.code + " already exists");
+    }
+    return s;
+  }
+
+  Status InsertKey(const ApiKey& k) {
+    {
+      OL_ASSIGN_OR_RETURN(Statement st, c_->Prepare("SELECT 1 FROM partners WHERE code = ?1"));
+      st.Bind(1, k.partner);
+      OL_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) return Status::NotFound("no partner " + k.partner);
+    }
+    OL_ASSIGN_OR_RETURN(Statement st,
+                        c_->Prepare("INSERT INTO api_keys(key, partner, secret, created_at, "
+                                    "revoked_at) VALUES (?1, ?2, ?3, ?4, ?5)"));
+    st.Bind(1, k.key)
+        .Bind(2, k.partner)
+        .Bind(3, k.secret)
+        .Bind(4, k.created_at)
+        .Bind(5, k.revoked_at);
+    Status s = st.Run();
+    if (s.code() == StatusCode::kConflict) {
+      return Status::Conflict("API key " + k.key + " already exists");
+    }
+    return s;
+  }
+
+  Status Revoke(std::string_view key, Micros at) {
+    OL_ASSIGN_OR_RETURN(Statement st,
+                        c_->Prepare("SELECT revoked_at FROM api_keys WHERE key = ?1"));
+    st.Bind(1, key);
+    OL_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) return Status::NotFound("no API key " + std::string(key));
+    if (!st.IsNull(0)) return Status::Ok();  // already revoked: keep the first time
+    OL_ASSIGN_OR_RETURN(Statement up,
+                        c_->Prepare("UPDATE api_keys SET revoked_at = ?2 WHERE key = ?1"));
+    up.Bind(1, key).Bind(2, at);
+    return up.Run();
+  }
+
+  Status SetLimits(std::string_view code, std::int64_t quote_rps, std::int64_t other_rps) {
+    OL_ASSIGN_OR_RETURN(Statement st, c_->Prepare("UPDATE partners SET quote_rps = ?2, "
+                                                  "other_rps = ?3 WHERE code = ?1"));
+    st.Bind(1, code).Bind(2, quote_rps).Bind(3, other_rps);
+    OL_RETURN_IF_ERROR(st.Run());
+    if (c_->Changes() == 0) return Status::NotFound("no partner " + std::string(code));
+    return Status::Ok();
+  }
+
+  Result<std::int64_t> Purge(Micros before) {
+    OL_ASSIGN_OR_RETURN(Statement st, c_->Prepare("DELETE FROM idempotency WHERE created_at < ?1"));
+    st.Bind(1, before);
+    OL_RETURN_IF_ERROR(st.Run());
+    return c_->Changes();
+  }
+
+ private:
+  Status CheckValid() const {
+    if (c_ == nullptr) return Status::Internal("WriteTxn used outside its Write() call");
+    return Status::Ok();
+  }
+  static Status CheckPackage(const QuotePackage& pkg) {
+    if (pkg.id.empty() || pkg.partner.empty()) {
+      return Status::Internal("a quote package needs an id and a partner to be stored");
+    }
+    return Status::Ok();
+  }
+  static void BindPackage(Statement& st, const QuotePackage& pkg) {
+    st.Bind(1, pkg.id)
+        .Bind(2, pkg.partner)
+        .Bind(3, PackageStatusName(pkg.status))
+        .Bind(4, pkg.currency)
+        .Bind(5, pkg.customer_country)
+        .Bind(6, pkg.created_at)
+        .Bind(7, pkg.updated_at)
+        .Bind(8, pkg.booked_at)
+        .Bind(9, EncodePackage(pkg));
+  }
+
+  Connection* c_;
+};
+
+// ------------------------------------------------------------- SqliteStore
+
+struct SqliteStore::Job {
+  const std::function<Status(Txn&)>* work = nullptr;
+  Status result;
+  bool done = false;  // guarded by SqliteStore::mu_
+  std::condition_variable cv;
+};
+
+Result<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path) {
+  auto store = OpenSqlite(path, Options{});
+  if (!store.ok()) return store.status();
+  return std::unique_ptr<Store>(std::move(*store));
+}
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::OpenSqlite(const std::string& path,
+                                                             const Options& given) {
+  Options options = given;
+  if (options.max_batch < 1) options.max_batch = 1;
+  if (options.read_connections < 1) options.read_connections = 1;
+  if (path.empty()) return Status::Invalid("the SQLite database path is empty");
+  if (path == ":memory:" || path.rfind("file:", 0) == 0) {
+    return Status::Invalid("the SQLite store needs a file path (WAL mode), not '" + path + "'");
+  }
+  OL_ASSIGN_OR_RETURN(
+      std::unique_ptr<Connection> writer,
+      Connection::Open(path, Connection::Mode::kReadWrite, options.busy_timeout_ms));
+  OL_ASSIGN_OR_RETURN(std::string mode, writer->QueryText("PRAGMA journal_mode=WAL"));
+  if (mode != "wal") {
+    return Status::Unavailable("cannot use WAL mode on SQLite database '" + path +
+                               "' (journal_mode is '" + mode + "')");
+  }
+  OL_RETURN_IF_ERROR(writer->Exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+                                  "configuring the connection"));
+  auto applied = sqlite::ApplyMigrations(*writer, sqlite::SchemaMigrations(), NowMicros());
+  if (!applied.ok()) return applied.status();
+
+  auto readers =
+      std::make_unique<ReaderPool>(path, options.read_connections, options.busy_timeout_ms);
+  std::unique_ptr<SqliteStore> store(
+      new SqliteStore(path, options, std::move(writer), std::move(readers)));
+  if (Status s = store->Ping(); !s.ok()) return s;  // a reader can open and query it
+  return store;
+}
+
+SqliteStore::SqliteStore(std::string path, Options options, std::unique_ptr<Connection> writer,
+                         std::unique_ptr<ReaderPool> readers)
+    : path_(std::move(path)),
+      options_(options),
+      writer_conn_(std::move(writer)),
+      readers_(std::move(readers)) {
+  writer_ = std::thread([this] { WriterLoop(); });
+  std::lock_guard lock(mu_);
+  writer_id_ = writer_.get_id();
+}
+
+SqliteStore::~SqliteStore() { Close(); }
+
+SqliteStore::WriteStats SqliteStore::write_stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+std::int64_t SqliteStore::pending_writes() const {
+  std::lock_guard lock(mu_);
+  return static_cast<std::int64_t>(queue_.size());
+}
+
+bool SqliteStore::closing() const {
+  std::lock_guard lock(mu_);
+  return closing_;
+}
+
+void SqliteStore::Close() {
+  std::lock_guard close_lock(close_mu_);
+  if (closed_) return;
+  {
+    std::lock_guard lock(mu_);
+    if (std::this_thread::get_id() == writer_id_) return;  // from inside a job: cannot join itself
+    closing_ = true;
+  }
+  work_cv_.notify_all();
+  if (writer_.joinable()) writer_.join();  // drains the queue first
+  readers_->Close();                       // waits for reads in flight
+  writer_conn_.reset();                    // last: it checkpoints the WAL
+  closed_ = true;
+}
+
+Status SqliteStore::Submit(const std::function<Status(Txn&)>& work) {
+  Job job;
+  job.work = &work;
+  std::unique_lock lock(mu_);
+  if (std::this_thread::get_id() == writer_id_) {
+    return Status::Internal("Write() called from inside a Write() job");
+  }
+  if (closing_) return Closed();
+  queue_.push_back(&job);
+  work_cv_.notify_one();
+  job.cv.wait(lock, [&] { return job.done; });
+  return std::move(job.result);
+}
+
+Status SqliteStore::Write(const std::function<Status(WriteTxn&)>& work) {
+  return Submit([&work](Txn& txn) { return work(txn); });
+}
+
+void SqliteStore::WriterLoop() {
+  std::vector<Job*> batch;
+  batch.reserve(static_cast<std::size_t>(options_.max_batch));
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      work_cv_.wait(lock, [&] { return !queue_.empty() || closing_; });
+      if (queue_.empty()) return;  // closing, and everything queued is done
+      while (!queue_.empty() && static_cast<int>(batch.size()) < options_.max_batch) {
+        batch.push_back(queue_.front());
+        queue_.pop_front();
+      }
+    }
+    RunBatch(batch);
+    batch.clear();
+  }
+}
+
+void SqliteStore::RunBatch(std::vector<Job*>& batch) {
+  Connection& c = *writer_conn_;
+  std::int64_t failed_jobs = 0;
+  std::optional<Status> batch_error;  // set when nothing of the batch can be committed
+
+  if (Status s = c.Exec("BEGIN IMMEDIATE", "starting a write transaction"); !s.ok()) {
+    batch_error = s;
+  }
+  for (Job* job : batch) {
+    if (batch_error) break;
+    if (Status s = c.Exec("SAVEPOINT job", "starting a savepoint"); !s.ok()) {
+      batch_error = s;
+      break;
+    }
+    Txn txn(&c);
+    Status result;
+    try {
+      result = (*job->work)(txn);
+    } catch (const std::exception& e) {
+      result = Status::Internal(std::string("a write job threw an exception: ") + e.what());
+    } catch (...) {
+      result = Status::Internal("a write job threw an exception");
+    }
+    txn.Invalidate();
+    if (!c.InTransaction()) {
+      // SQLite rolled the whole transaction back (I/O error, disk full, ...).
+      batch_error =
+          result.ok() ? Status::Unavailable("the write transaction was rolled back") : result;
+      break;
+    }
+    if (result.ok()) {
+      if (Status s = c.Exec("RELEASE job", "releasing a savepoint"); !s.ok()) batch_error = s;
+    } else {
+      ++failed_jobs;
+      if (Status s = c.Exec("ROLLBACK TO job; RELEASE job", "rolling back a savepoint"); !s.ok()) {
+        batch_error = s;
+      }
+    }
+    job->result = std::move(result);
+  }
+  if (!batch_error) {
+    if (Status s = c.Exec("COMMIT", "committing"); !s.ok()) batch_error = s;
+  }
+  if (batch_error && c.InTransaction()) (void)c.Exec("ROLLBACK");
+
+  std::lock_guard lock(mu_);
+  ++stats_.batches;
+  stats_.jobs += static_cast<std::int64_t>(batch.size());
+  stats_.failed_jobs += failed_jobs;
+  if (batch_error) ++stats_.failed_batches;
+  if (static_cast<std::int64_t>(batch.size()) > stats_.largest_batch) {
+    stats_.largest_batch = static_cast<std::int64_t>(batch.size());
+  }
+  for (Job* job : batch) {
+    // Nothing of the batch was applied, and a job's own answer may rest on
+    // earlier jobs' writes that are now gone: every job reports the failure.
+    if (batch_error) job->result = NotCommitted(*batch_error);
+    job->done = true;
+    job->cv.notify_one();  // under mu_: the waiter cannot destroy the Job before this returns
+  }
+}
+
+// ------------------------------------------------------------------- reads
+
+Result<std::optional<QuotePackage>> SqliteStore::GetPackage(std::string_view partner,
+                                                            std::string_view id) {
+  OL_ASSIGN_OR_RETURN(ReaderPool::Lease lease, readers_->Acquire());
+  return LoadPackageFrom(*lease, partner, id);
+}
+
+Result<BookingPage> SqliteStore::ListBookings(std::string_view partner, std::int64_t limit,
+                                              std::int64_t offset) {
+  OL_ASSIGN_OR_RETURN(ReaderPool::Lease lease, readers_->Acquire());
+  Connection& c = *lease;
+  ReadTxn txn(c);  // count and page from one snapshot
+  OL_RETURN_IF_ERROR(txn.Begin());
+  BookingPage page;
+  {
+    OL_ASSIGN_OR_RETURN(Statement st, c.Prepare("SELECT count(*) FROM packages "
+                                                "WHERE partner = ?1 AND booked_at IS NOT NULL"));
+    st.Bind(1, partner);
+    OL_ASSIGN_OR_RETURN(bool row, st.Step());
+    page.count = row ? st.Int(0) : 0;
+  }
+  OL_ASSIGN_OR_RETURN(Statement st,
+                      c.Prepare("SELECT doc FROM packages WHERE partner = ?1 AND booked_at IS NOT "
+                                "NULL ORDER BY booked_at DESC, id LIMIT ?2 OFFSET ?3"));
+  st.Bind(1, partner).Bind(2, limit).Bind(3, offset < 0 ? 0 : offset);
+  for (;;) {
+    OL_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    OL_ASSIGN_OR_RETURN(QuotePackage pkg, DecodePackage(st.Text(0)));
+    page.results.push_back(std::move(pkg));
+  }
+  return page;
+}
+
+Result<std::vector<LedgerEvent>> SqliteStore::ListEvents(std::string_view partner,
+                                                         std::int64_t after_seq,
+                                                         std::int64_t limit) {
+  OL_ASSIGN_OR_RETURN(ReaderPool::Lease lease, readers_->Acquire());
+  Connection& c = *lease;
+  const std::string sql = "SELECT " + std::string(kEventColumns) + " FROM events WHERE " +
+                          (partner.empty() ? "?1 = ''" : "partner = ?1") +
+                          " AND seq > ?2 ORDER BY seq LIMIT ?3";
+  OL_ASSIGN_OR_RETURN(Statement st, c.Prepare(sql));
+  st.Bind(1, partner).Bind(2, after_seq).Bind(3, limit <= 0 ? -1 : limit);
+  std::vector<LedgerEvent> events;
+  for (;;) {
+    OL_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    OL_ASSIGN_OR_RETURN(LedgerEvent e, ReadEvent(st));
+    events.push_back(std::move(e));
+  }
+  return events;
+}
+
+Result<std::int64_t> SqliteStore::CountEvents(EventKind kind) {
+  OL_ASSIGN_OR_RETURN(ReaderPool::Lease lease, readers_->Acquire());
+  OL_ASSIGN_OR_RETURN(Statement st,
+                      (*lease).Prepare("SELECT count(*) FROM events WHERE kind = ?1"));
+  st.Bind(1, EventKindName(kind));
+  OL_ASSIGN_OR_RETURN(bool row, st.Step());
+  return row ? st.Int(0) : 0;
+}
+
+// ---------------------------------------------------------- partners, keys
+
+Status SqliteStore::CreatePartner(const Partner& partner, const ApiKey& first_key) {
+  if (first_key.partner != partner.code) {
+    return Status::Invalid("the first key of partner " + partner.code + " names another partner");
+  }
+  return Submit([&](Txn& txn) {
+    OL_RETURN_IF_ERROR(txn.InsertPartner(partner));
+    return txn.InsertKey(first_key);
+  });
+}
+
+Result<std::optional<Partner>> SqliteStore::GetPartner(std::string_view code) {
+  OL_ASSIGN_OR_RETURN(ReaderPool::Lease lease, readers_->Acquire());
+  OL_ASSIGN_OR_RETURN(Statement st,
+                      (*lease).Prepare("SELECT code, name, created_at, quote_rps, other_rps "
+                                       "FROM partners WHERE code = ?1"));
+  st.Bind(1, code);
+  OL_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return std::optional<Partner>();
+  return std::optional<Partner>(ReadPartner(st));
+}
+
+Result<std::vector<Partner>> SqliteStore::ListPartners() {
+  OL_ASSIGN_OR_RETURN(ReaderPool::Lease lease, readers_->Acquire());
+  OL_ASSIGN_OR_RETURN(Statement st,
+                      (*lease).Prepare("SELECT code, name, created_at, quote_rps, other_rps "
+                                       "FROM partners ORDER BY code"));
+  std::vector<Partner> partners;
+  for (;;) {
+    OL_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    partners.push_back(ReadPartner(st));
+  }
+  return partners;
+}
+
+Status SqliteStore::AddKey(const ApiKey& key) {
+  return Submit([&](Txn& txn) { return txn.InsertKey(key); });
+}
+
+Status SqliteStore::RevokeKey(std::string_view key, Micros at) {
+  return Submit([&](Txn& txn) { return txn.Revoke(key, at); });
+}
+
+Status SqliteStore::SetPartnerLimits(std::string_view code, std::int64_t quote_rps,
+                                     std::int64_t other_rps) {
+  return Submit([&](Txn& txn) { return txn.SetLimits(code, quote_rps, other_rps); });
+}
+
+Result<std::optional<ApiKey>> SqliteStore::FindKey(std::string_view key) {
+  OL_ASSIGN_OR_RETURN(ReaderPool::Lease lease, readers_->Acquire());
+  OL_ASSIGN_OR_RETURN(Statement st,
+                      (*lease).Prepare("SELECT key, secret, partner, created_at, revoked_at "
+                                       "FROM api_keys WHERE key = ?1"));
+  st.Bind(1, key);
+  OL_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return std::optional<ApiKey>();
+  return std::optional<ApiKey>(ReadKey(st));
+}
+
+Result<std::vector<ApiKey>> SqliteStore::ListKeys(std::string_view partner) {
+  OL_ASSIGN_OR_RETURN(ReaderPool::Lease lease, readers_->Acquire());
+  OL_ASSIGN_OR_RETURN(
+      Statement st, (*lease).Prepare("SELECT key, secret, partner, created_at, revoked_at "
+                                     "FROM api_keys WHERE partner = ?1 ORDER BY created_at, key"));
+  st.Bind(1, partner);
+  std::vector<ApiKey> keys;
+  for (;;) {
+    OL_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    keys.push_back(ReadKey(st));
+  }
+  return keys;
+}
+
+// ------------------------------------------------------------ maintenance
+
+Status SqliteStore::Ping() {
+  OL_ASSIGN_OR_RETURN(ReaderPool::Lease lease, readers_->Acquire());
+  OL_ASSIGN_OR_RETURN(Statement st, (*lease).Prepare("SELECT count(*) FROM schema_migrations"));
+  OL_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return Status::Internal("SQLite database '" + path_ + "' did not answer");
+  return Status::Ok();
+}
+
+Result<std::int64_t> SqliteStore::PurgeReplies(Micros before) {
+  std::int64_t purged = 0;
+  Status s = Submit([&](Txn& txn) -> Status {
+    OL_ASSIGN_OR_RETURN(purged, txn.Purge(before));
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return purged;
+}
+
+}  // namespace offerledger

@@ -1,10 +1,129 @@
+// SqliteStore: the embedded default Store, one SQLite file in WAL mode.
+//
+// Writes: one writer thread owns the only read-write connection. Write()
+// enqueues its work function and blocks; the writer takes everything queued
+// (up to Options::max_batch jobs) and runs it as one transaction — BEGIN
+// IMMEDIATE, then per job a SAVEPOINT that is RELEASEd when the job returns OK
+// or rolled back when it fails (so one failing job never affects the others)
+// — then one COMMIT (durable: synchronous=FULL) and only then wakes each
+// caller with its own result. This group commit amortises the fsync over
+// every writer waiting at that moment. If the COMMIT fails, every job of the
+// batch gets kUnavailable and none of them is applied.
+//
+// Reads use a small pool of read-only connections: WAL readers see the last
+// committed state and never block, or are blocked by, the writer.
+//
+// All methods are thread-safe. Write() must not be called from inside a
+// Write() job (it would wait for itself): that returns kInternal.
 #pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
+
 #include "store/store.h"
+
 namespace offerledger {
-class SqliteStore : public Store {
+
+namespace sqlite {
+class Connection;
+}
+
+class SqliteStore final : public Store {
  public:
+  struct Options {
+    int max_batch = 256;         // jobs per group commit, at most
+    int read_connections = 8;    // pooled read-only connections, at most
+    int busy_timeout_ms = 5000;  // waits for another process's lock (e.g. the CLI)
+  };
+
+  // Counters of the writer thread since Open, for tests and benchmarks.
+  struct WriteStats {
+    std::int64_t batches = 0;         // transactions committed or attempted
+    std::int64_t jobs = 0;            // Write() jobs run (including failed ones)
+    std::int64_t failed_jobs = 0;     // jobs whose function returned an error
+    std::int64_t failed_batches = 0;  // batches whose BEGIN or COMMIT failed
+    std::int64_t largest_batch = 0;   // most jobs in one batch
+  };
+
+  // Opens the database at `path`, creating the file and the schema if missing
+  // and applying any pending migrations. kUnavailable (with the path and
+  // SQLite's message) when the file cannot be opened or written.
   static Result<std::unique_ptr<Store>> Open(const std::string& path);
+  static Result<std::unique_ptr<SqliteStore>> OpenSqlite(const std::string& path,
+                                                         const Options& options);
+  static Result<std::unique_ptr<SqliteStore>> OpenSqlite(const std::string& path) {
+    return OpenSqlite(path, Options{});
+  }
+
+  ~SqliteStore() override;  // Close()s
+
+  WriteStats write_stats() const;
+  // Write() jobs queued and not yet taken by the writer thread.
+  std::int64_t pending_writes() const;
+  // True once Close() has begun: new writes are refused from then on.
+  bool closing() const;
+  const std::string& path() const { return path_; }
+
+  // Store.
+  Status Write(const std::function<Status(WriteTxn&)>& work) override;
+  Result<std::optional<QuotePackage>> GetPackage(std::string_view partner,
+                                                 std::string_view id) override;
+  // limit < 0 means no limit (limit 0: only the count); offset < 0 is 0.
+  Result<BookingPage> ListBookings(std::string_view partner, std::int64_t limit,
+                                   std::int64_t offset) override;
+  // Events of `partner` (of every partner when `partner` is empty) with
+  // seq > after_seq, in seq order; limit <= 0 means no limit.
+  Result<std::vector<LedgerEvent>> ListEvents(std::string_view partner, std::int64_t after_seq,
+                                              std::int64_t limit) override;
+  Result<std::int64_t> CountEvents(EventKind kind) override;
+  Status CreatePartner(const Partner& partner, const ApiKey& first_key) override;
+  Result<std::optional<Partner>> GetPartner(std::string_view code) override;
+  Result<std::vector<Partner>> ListPartners() override;
+  Status AddKey(const ApiKey& key) override;
+  Status RevokeKey(std::string_view key, Micros at) override;
+  Status SetPartnerLimits(std::string_view code, std::int64_t quote_rps,
+                          std::int64_t other_rps) override;
+  Result<std::optional<ApiKey>> FindKey(std::string_view key) override;
+  Result<std::vector<ApiKey>> ListKeys(std::string_view partner) override;
+  Status Ping() override;
+  Result<std::int64_t> PurgeReplies(Micros before) override;
+  void Close() override;
+
+  class Txn;  // the WriteTxn handed to jobs (sqlite_store.cpp)
+
+ private:
+  class ReaderPool;
+  struct Job;
+
+  SqliteStore(std::string path, Options options, std::unique_ptr<sqlite::Connection> writer,
+              std::unique_ptr<ReaderPool> readers);
+
+  // Runs `work` on the writer thread inside the batch transaction.
+  Status Submit(const std::function<Status(Txn&)>& work);
+  void WriterLoop();
+  void RunBatch(std::vector<Job*>& batch);
+
+  const std::string path_;
+  const Options options_;
+  std::unique_ptr<sqlite::Connection> writer_conn_;
+  std::unique_ptr<ReaderPool> readers_;
+
+  mutable std::mutex mu_;  // guards the queue, the flags and the stats
+  std::condition_variable work_cv_;
+  std::deque<Job*> queue_;
+  bool closing_ = false;
+  WriteStats stats_;
+  std::thread writer_;
+  std::thread::id writer_id_;
+
+  std::mutex close_mu_;  // serialises Close()
+  bool closed_ = false;  // guarded by close_mu_
 };
+
 }  // namespace offerledger

@@ -1,0 +1,161 @@
+#include "store/sqlite/sqlite_schema.h"
+
+#include <string>
+
+namespace offerledger::sqlite {
+
+namespace {
+
+// Version 1: the initial schema. Times are INTEGER microseconds since the Unix
+// epoch (UTC), money INTEGER minor units. STRICT tables make SQLite enforce
+// the column types.
+constexpr std::string_view kSchemaV1 = R"sql(
+CREATE TABLE partners (
+  code       TEXT    NOT NULL PRIMARY KEY,
+  name       TEXT    NOT NULL,
+  created_at INTEGER NOT NULL,
+  quote_rps  INTEGER NOT NULL DEFAULT 0,
+  other_rps  INTEGER NOT NULL DEFAULT 0
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE api_keys (
+  key        TEXT    NOT NULL PRIMARY KEY,
+  partner    TEXT    NOT NULL REFERENCES partners(code),
+  secret     TEXT    NOT NULL,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+) STRICT, WITHOUT ROWID;
+CREATE INDEX api_keys_by_partner ON api_keys(partner, created_at);
+
+CREATE TABLE packages (
+  id               TEXT    NOT NULL PRIMARY KEY,
+  partner          TEXT    NOT NULL,
+  status           TEXT    NOT NULL,
+  currency         TEXT    NOT NULL,
+  customer_country TEXT    NOT NULL,
+  created_at       INTEGER NOT NULL,
+  updated_at       INTEGER NOT NULL,
+  booked_at        INTEGER,
+  doc              TEXT    NOT NULL
+) STRICT;
+CREATE INDEX packages_bookings ON packages(partner, booked_at DESC, id)
+  WHERE booked_at IS NOT NULL;
+
+CREATE TABLE events (
+  seq                    INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind                   TEXT    NOT NULL,
+  at                     INTEGER NOT NULL,
+  partner                TEXT    NOT NULL,
+  package_id             TEXT    NOT NULL,
+  quote_id               TEXT    NOT NULL,
+  policy_type            TEXT    NOT NULL,
+  policy_type_version    INTEGER NOT NULL,
+  policy_code            TEXT    NOT NULL,
+  price                  INTEGER NOT NULL,
+  premium                INTEGER NOT NULL,
+  tax                    INTEGER NOT NULL,
+  amount                 INTEGER NOT NULL,
+  currency               TEXT    NOT NULL,
+  customer_country       TEXT    NOT NULL,
+  price_multiplier_nanos INTEGER NOT NULL,
+  data                   TEXT    NOT NULL DEFAULT '{}'
+) STRICT;
+CREATE INDEX events_by_partner ON events(partner, seq);
+CREATE INDEX events_by_kind ON events(kind);
+
+-- The ledger is append-only: history is never rewritten.
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN
+  SELECT RAISE(ABORT, 'events are append-only: UPDATE is not allowed');
+END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+BEGIN
+  SELECT RAISE(ABORT, 'events are append-only: DELETE is not allowed');
+END;
+
+CREATE TABLE idempotency (
+  partner     TEXT    NOT NULL,
+  key         TEXT    NOT NULL,
+  fingerprint TEXT    NOT NULL,
+  status      INTEGER NOT NULL,
+  body        TEXT    NOT NULL,
+  created_at  INTEGER NOT NULL,
+  PRIMARY KEY (partner, key)
+) STRICT;
+CREATE INDEX idempotency_by_age ON idempotency(created_at);
+)sql";
+
+constexpr Migration kMigrations[] = {
+    {1, "initial schema: partners, api_keys, packages, events, idempotency", kSchemaV1},
+};
+
+}  // namespace
+
+std::span<const Migration> SchemaMigrations() { return kMigrations; }
+
+Result<std::vector<int>> ApplyMigrations(Connection& conn, std::span<const Migration> migrations,
+                                         Micros now) {
+  for (std::size_t i = 1; i < migrations.size(); ++i) {
+    if (migrations[i].version <= migrations[i - 1].version) {
+      return Status::Internal("schema migrations are out of order at version " +
+                              std::to_string(migrations[i].version));
+    }
+  }
+  if (Status s = conn.Exec("BEGIN IMMEDIATE", "starting schema migration"); !s.ok()) return s;
+
+  auto run = [&]() -> Result<std::vector<int>> {
+    if (Status s = conn.Exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                             " version INTEGER NOT NULL PRIMARY KEY,"
+                             " applied_at INTEGER NOT NULL) STRICT",
+                             "creating schema_migrations");
+        !s.ok()) {
+      return s;
+    }
+    std::int64_t current = 0;
+    {
+      auto st = conn.Prepare("SELECT coalesce(max(version), 0) FROM schema_migrations");
+      if (!st.ok()) return st.status();
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      current = st->Int(0);
+    }
+    const int newest = migrations.empty() ? 0 : migrations.back().version;
+    if (current > newest) {
+      return Status::Internal("SQLite database '" + conn.path() + "' has schema version " +
+                              std::to_string(current) + ", newer than this offerledger knows (" +
+                              std::to_string(newest) + "): upgrade offerledger");
+    }
+    std::vector<int> applied;
+    for (const Migration& m : migrations) {
+      {
+        auto st = conn.Prepare("SELECT 1 FROM schema_migrations WHERE version = ?1");
+        if (!st.ok()) return st.status();
+        st->Bind(1, m.version);
+        auto row = st->Step();
+        if (!row.ok()) return row.status();
+        if (*row) continue;  // already applied
+      }
+      std::string what = "applying schema migration " + std::to_string(m.version);
+      if (Status s = conn.Exec(m.sql, what); !s.ok()) return s;
+      auto st = conn.Prepare("INSERT INTO schema_migrations(version, applied_at) VALUES (?1, ?2)");
+      if (!st.ok()) return st.status();
+      st->Bind(1, m.version).Bind(2, now);
+      if (Status s = st->Run(); !s.ok()) return s;
+      applied.push_back(m.version);
+    }
+    return applied;
+  };
+
+  auto result = run();
+  if (!result.ok()) {
+    if (conn.InTransaction()) (void)conn.Exec("ROLLBACK");
+    return result;
+  }
+  if (Status s = conn.Exec("COMMIT", "committing schema migration"); !s.ok()) {
+    if (conn.InTransaction()) (void)conn.Exec("ROLLBACK");
+    return s;
+  }
+  return result;
+}
+
+}  // namespace offerledger::sqlite
