@@ -57,6 +57,13 @@ void WritePolicy(JsonWriter& w, const Quote& q) {
   w.Key("description").String(q.content.description);
   w.Key("optout_msg").String(q.content.optout_msg);
   w.Key("disclaimer").String(q.content.disclaimer);
+  w.Key("disclaimer_html").String(q.content.disclaimer);
+  w.Key("inclusions").BeginArray();
+  w.EndArray();
+  w.Key("exclusions").BeginArray();
+  w.EndArray();
+  w.Key("payment_disclaimer").Null();
+  w.Key("in_path_disclaimer").Null();
   w.EndObject();
   w.Key("underwriter").BeginObject();
   w.Key("disclaimer").String("This plan is arranged by offerledger");
@@ -91,7 +98,8 @@ void WriteQuote(JsonWriter& w, const QuotePackage& pkg, const Quote& q, const Re
   w.Key("status").String(QuoteStatusName(q.status));
   MoneyPair(w, "price", q.price, c);
   WritePolicy(w, q);
-  w.Key("insured").Null();
+  w.Key("insured").BeginArray();  // named insured persons: none recorded yet
+  w.EndArray();
   WriteTax(w, q, c);
   w.Key("duration").String(Duration(q.policy_start, q.policy_end));
   w.Key("benefits").BeginArray();
@@ -160,7 +168,25 @@ void WritePolicyholder(JsonWriter& w, const QuotePackage& pkg) {
   }
 }
 
-void WriteBookingBody(JsonWriter& w, const QuotePackage& pkg, const RenderOptions& o) {
+// The partner as bookings show it. XCover adds its branding (logo, URLs,
+// e-mail templates); offerledger has none of those to show.
+void WritePartner(JsonWriter& w, const Partner& partner) {
+  std::string slug = partner.code;
+  for (char& c : slug) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  w.Key("partner").BeginObject();
+  w.Key("id").String(partner.code);
+  w.Key("slug").String(slug);
+  w.Key("name").String(partner.name);
+  w.Key("title").String(partner.name);
+  w.Key("attributes").BeginObject();
+  w.EndObject();
+  w.EndObject();
+}
+
+void WriteBookingBody(JsonWriter& w, const QuotePackage& pkg, const Partner& partner,
+                      const RenderOptions& o) {
   const Currency& c = CurrencyOf(pkg);
   w.BeginObject();
   WritePackageHead(w, pkg, o);
@@ -172,6 +198,8 @@ void WriteBookingBody(JsonWriter& w, const QuotePackage& pkg, const RenderOption
   WritePolicyholder(w, pkg);
   MoneyPair(w, "total_tax", pkg.total_tax(), c);
   MoneyPair(w, "total_premium", pkg.total_premium(), c);
+  WritePartner(w, partner);
+  w.Key("customer_language").String(pkg.customer_language);
   w.EndObject();
 }
 
@@ -200,9 +228,10 @@ std::string RenderQuotePackage(const QuotePackage& pkg, const RenderOptions& o) 
   return w.Take();
 }
 
-std::string RenderBooking(const QuotePackage& pkg, const RenderOptions& o) {
+std::string RenderBooking(const QuotePackage& pkg, const Partner& partner,
+                          const RenderOptions& o) {
   JsonWriter w;
-  WriteBookingBody(w, pkg, o);
+  WriteBookingBody(w, pkg, partner, o);
   return w.Take();
 }
 
@@ -231,11 +260,13 @@ std::string RenderCancellation(const QuotePackage& pkg, const Partner& partner,
     w.Key("price").Money(q.price, c.exponent);
     w.Key("refund_value").Money(refund, c.exponent);
     w.Key("adjustment_fee").Money(q.price - refund, c.exponent);
+    WritePolicy(w, q);
     w.Key("insured").Null();
     w.Key("created_at").String(FormatIsoMicros(q.created_at));
     OptTime(w, "confirmed_at", q.confirmed_at);
     w.Key("updated_at").String(FormatIsoMicros(q.updated_at));
     OptTime(w, "cancelled_at", q.cancelled_at);
+    w.Key("commission").Null();
     w.EndObject();
   }
   w.EndArray();
@@ -257,17 +288,14 @@ std::string RenderCancellation(const QuotePackage& pkg, const Partner& partner,
   }
   OptTime(w, "confirm_before",
           view.cancellation_id.empty() ? std::nullopt : std::optional<Micros>(view.confirm_before));
-  w.Key("partner").BeginObject();
-  w.Key("id").String(partner.code);
-  w.Key("name").String(partner.name);
-  w.Key("title").String(partner.name);
-  w.EndObject();
+  WritePartner(w, partner);
   w.EndObject();
   return w.Take();
 }
 
-std::string RenderBookingList(const BookingPage& page, std::int64_t limit, std::int64_t offset,
-                              std::string_view list_url, const RenderOptions& o) {
+std::string RenderBookingList(const BookingPage& page, const Partner& partner, std::int64_t limit,
+                              std::int64_t offset, std::string_view list_url,
+                              const RenderOptions& o) {
   JsonWriter w;
   w.BeginObject();
   w.Key("count").Int(page.count);
@@ -288,7 +316,7 @@ std::string RenderBookingList(const BookingPage& page, std::int64_t limit, std::
     w.Null();
   }
   w.Key("results").BeginArray();
-  for (const auto& pkg : page.results) WriteBookingBody(w, pkg, o);
+  for (const auto& pkg : page.results) WriteBookingBody(w, pkg, partner, o);
   w.EndArray();
   w.EndObject();
   return w.Take();

@@ -24,7 +24,8 @@ std::string RenderQuotePackage(const QuotePackage& pkg, const RenderOptions& opt
 
 // A booking as bookings/ answers it: `quotes` is an array of the booked
 // quotes, plus policyholder, coi and totals.
-std::string RenderBooking(const QuotePackage& pkg, const RenderOptions& opts);
+std::string RenderBooking(const QuotePackage& pkg, const Partner& partner,
+                          const RenderOptions& opts);
 
 // The answer to cancel (preview or applied) and confirm_cancellation.
 // `refunds` are per quote (same order as pkg.quotes); `cancellation_id` and
@@ -40,8 +41,9 @@ std::string RenderCancellation(const QuotePackage& pkg, const Partner& partner,
 
 // bookings/?limit=&offset=: {"count", "next", "previous", "results"}.
 // `list_url` is the absolute URL of the list without query.
-std::string RenderBookingList(const BookingPage& page, std::int64_t limit, std::int64_t offset,
-                              std::string_view list_url, const RenderOptions& opts);
+std::string RenderBookingList(const BookingPage& page, const Partner& partner, std::int64_t limit,
+                              std::int64_t offset, std::string_view list_url,
+                              const RenderOptions& opts);
 
 // {"type": ..., "message": ..., "errors": {...}}
 std::string RenderError(const Status& status);

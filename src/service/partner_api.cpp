@@ -141,6 +141,12 @@ Result<QuotePackage> PartnerApi::NewPackage(const RequestContext& ctx, const jso
   return pkg;
 }
 
+Result<Partner> PartnerApi::PartnerOf(const RequestContext& ctx) {
+  auto partner = store_.GetPartner(ctx.partner);
+  if (!partner.ok()) return partner.status();
+  return partner->value_or(Partner{ctx.partner, ctx.partner, 0, 0, 0});
+}
+
 ApiReply PartnerApi::CreateQuote(const RequestContext& ctx, const json::value& body) {
   // Validation and pricing happen before the unit of work: they need no lock.
   auto pkg = NewPackage(ctx, body, /*instant=*/false, nullptr);
@@ -307,6 +313,8 @@ ApiReply PartnerApi::CreateBooking(const RequestContext& ctx, std::string_view p
                                    const json::value& body) {
   auto req = DecodeBooking(body);
   if (!req.ok()) return ErrorReply(req.status());
+  auto partner = PartnerOf(ctx);
+  if (!partner.ok()) return ErrorReply(partner.status());
   return RunWrite(ctx, [&](WriteTxn& tx) -> Result<ApiReply> {
     auto pkg = LoadForUpdate(tx, ctx, package_id);
     if (!pkg.ok()) return pkg.status();
@@ -315,7 +323,7 @@ ApiReply PartnerApi::CreateBooking(const RequestContext& ctx, std::string_view p
     if (!events.ok()) return events.status();
     if (Status s = tx.UpdatePackage(*pkg); !s.ok()) return s;
     if (Status s = tx.AppendEvents(*events); !s.ok()) return s;
-    return ApiReply{200, RenderBooking(*pkg, opts_.render)};
+    return ApiReply{200, RenderBooking(*pkg, *partner, opts_.render)};
   });
 }
 
@@ -323,6 +331,8 @@ ApiReply PartnerApi::InstantBooking(const RequestContext& ctx, const json::value
   std::string policyholder;
   auto pkg = NewPackage(ctx, body, /*instant=*/true, &policyholder);
   if (!pkg.ok()) return ErrorReply(pkg.status());
+  auto partner = PartnerOf(ctx);
+  if (!partner.ok()) return ErrorReply(partner.status());
   return RunWrite(ctx, [&](WriteTxn& tx) -> Result<ApiReply> {
     QuotePackage booked = *pkg;  // a retried unit of work must start from the priced package
     std::vector<const Quote*> all;
@@ -335,7 +345,7 @@ ApiReply PartnerApi::InstantBooking(const RequestContext& ctx, const json::value
     events.insert(events.end(), booking->begin(), booking->end());
     if (Status s = tx.InsertPackage(booked); !s.ok()) return s;
     if (Status s = tx.AppendEvents(events); !s.ok()) return s;
-    return ApiReply{200, RenderBooking(booked, opts_.render)};
+    return ApiReply{200, RenderBooking(booked, *partner, opts_.render)};
   });
 }
 
@@ -346,7 +356,9 @@ ApiReply PartnerApi::GetBooking(const RequestContext& ctx, std::string_view pack
   if (!pkg->has_value() || !(*pkg)->booked_at) {
     return ErrorReply(Status::NotFound("Booking " + std::string(package_id) + " not found."));
   }
-  return {200, RenderBooking(**pkg, opts_.render)};
+  auto partner = PartnerOf(ctx);
+  if (!partner.ok()) return ErrorReply(partner.status());
+  return {200, RenderBooking(**pkg, *partner, opts_.render)};
 }
 
 ApiReply PartnerApi::ListBookings(const RequestContext& ctx, std::int64_t limit,
@@ -359,16 +371,18 @@ ApiReply PartnerApi::ListBookings(const RequestContext& ctx, std::int64_t limit,
   }
   auto page = store_.ListBookings(ctx.partner, limit, offset);
   if (!page.ok()) return ErrorReply(page.status());
-  return {200, RenderBookingList(*page, limit, offset, list_url, opts_.render)};
+  auto partner = PartnerOf(ctx);
+  if (!partner.ok()) return ErrorReply(partner.status());
+  return {200, RenderBookingList(*page, *partner, limit, offset, list_url, opts_.render)};
 }
 
 ApiReply PartnerApi::Cancel(const RequestContext& ctx, std::string_view package_id,
                             const json::value& body) {
   auto req = DecodeCancel(body);
   if (!req.ok()) return ErrorReply(req.status());
-  auto partner = store_.GetPartner(ctx.partner);
+  auto partner = PartnerOf(ctx);
   if (!partner.ok()) return ErrorReply(partner.status());
-  const Partner who = partner->value_or(Partner{ctx.partner, ctx.partner, 0, 0, 0});
+  const Partner& who = *partner;
   return RunWrite(ctx, [&](WriteTxn& tx) -> Result<ApiReply> {
     auto pkg = LoadForUpdate(tx, ctx, package_id);
     if (!pkg.ok()) return pkg.status();
@@ -398,9 +412,9 @@ ApiReply PartnerApi::Cancel(const RequestContext& ctx, std::string_view package_
 
 ApiReply PartnerApi::ConfirmCancellation(const RequestContext& ctx, std::string_view package_id,
                                          std::string_view cancellation_id) {
-  auto partner = store_.GetPartner(ctx.partner);
+  auto partner = PartnerOf(ctx);
   if (!partner.ok()) return ErrorReply(partner.status());
-  const Partner who = partner->value_or(Partner{ctx.partner, ctx.partner, 0, 0, 0});
+  const Partner& who = *partner;
   return RunWrite(ctx, [&](WriteTxn& tx) -> Result<ApiReply> {
     auto pkg = LoadForUpdate(tx, ctx, package_id);
     if (!pkg.ok()) return pkg.status();

@@ -84,6 +84,9 @@ class PartnerApi {
   Result<QuotePackage> NewPackage(const RequestContext& ctx, const boost::json::value& body,
                                   bool instant, std::string* policyholder_json);
 
+  // The partner as responses show it (bookings name their partner).
+  Result<Partner> PartnerOf(const RequestContext& ctx);
+
   Store& store_;
   std::shared_ptr<const Catalog> catalog_;
   PartnerApiOptions opts_;
