@@ -29,6 +29,7 @@ std::string_view EventKindName(EventKind k);  // "offered", "opted_out", ...
 std::optional<EventKind> ParseEventKind(std::string_view s);
 
 struct LedgerEvent {
+  std::int64_t seq = 0;  // position in the ledger, assigned by the store (0 until stored)
   EventKind kind = EventKind::kOffered;
   Micros at = 0;  // server receive time of the request that caused it
   std::string partner;

@@ -283,6 +283,10 @@ TEST_F(SqliteStoreTest, EventsAreAppendedInOrderAndReadBack) {
   ASSERT_EQ(page->size(), 2u);
   ExpectSameEvent((*page)[0], second[0]);
   ExpectSameEvent((*page)[1], second[1]);
+  // Each event carries its seq, so a reader can continue after the last one.
+  EXPECT_EQ((*page)[0].seq, 3);
+  EXPECT_EQ((*page)[1].seq, 4);
+  EXPECT_EQ((*mine)[3].seq, 5);
   auto tail = store_->ListEvents("LLODT", 3, 10);
   ASSERT_TRUE(tail.ok());
   ASSERT_EQ(tail->size(), 2u);

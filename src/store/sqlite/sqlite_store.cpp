@@ -626,7 +626,7 @@ Result<std::vector<LedgerEvent>> SqliteStore::ListEvents(std::string_view partne
                                                          std::int64_t limit) {
   OL_ASSIGN_OR_RETURN(ReaderPool::Lease lease, readers_->Acquire());
   Connection& c = *lease;
-  const std::string sql = "SELECT " + std::string(kEventColumns) + " FROM events WHERE " +
+  const std::string sql = "SELECT " + std::string(kEventColumns) + ", seq FROM events WHERE " +
                           (partner.empty() ? "?1 = ''" : "partner = ?1") +
                           " AND seq > ?2 ORDER BY seq LIMIT ?3";
   OL_ASSIGN_OR_RETURN(Statement st, c.Prepare(sql));
@@ -636,6 +636,7 @@ Result<std::vector<LedgerEvent>> SqliteStore::ListEvents(std::string_view partne
     OL_ASSIGN_OR_RETURN(bool row, st.Step());
     if (!row) break;
     OL_ASSIGN_OR_RETURN(LedgerEvent e, ReadEvent(st));
+    e.seq = st.Int(16);
     events.push_back(std::move(e));
   }
   return events;
