@@ -171,7 +171,10 @@ Result<std::string> DecodePolicyholder(const json::value& v, const std::string& 
     out[key] = s ? json::value(*s) : json::value(nullptr);
   }
   for (std::string_view key : {"first_name", "last_name", "email"}) {
-    if (out[key].is_null() || out[key].get_string().empty()) {
+    // Only a missing or empty member is "required"; a wrong type already has its error.
+    const json::value* given = o.if_contains(key);
+    if (given == nullptr || given->is_null() ||
+        (given->is_string() && given->get_string().empty())) {
       errors.push_back({p + std::string(key), std::string(kRequired)});
     }
   }

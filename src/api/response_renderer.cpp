@@ -1,6 +1,9 @@
 #include "api/response_renderer.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <utility>
+#include <vector>
 
 #include "api/json_writer.h"
 #include "domain/money.h"
@@ -354,7 +357,19 @@ std::string RenderError(const Status& status) {
   w.Key("type").String(type);
   w.Key("message").String(status.message());
   w.Key("errors").BeginObject();
-  for (const auto& f : status.fields()) w.Key(f.path).String(f.message);
+  // One member per path: a JSON object must not repeat a key, so several
+  // problems with one field are joined into one message.
+  std::vector<std::pair<std::string_view, std::string>> merged;
+  for (const auto& f : status.fields()) {
+    auto it = std::find_if(merged.begin(), merged.end(),
+                           [&](const auto& m) { return m.first == f.path; });
+    if (it == merged.end()) {
+      merged.emplace_back(f.path, f.message);
+    } else {
+      it->second += " " + f.message;
+    }
+  }
+  for (const auto& [path, message] : merged) w.Key(path).String(message);
   w.EndObject();
   w.EndObject();
   return w.Take();

@@ -146,14 +146,15 @@ std::optional<Micros> ParseIso8601(std::string_view s) {
       if (!Digits(s, pos, 2, om)) return std::nullopt;
       pos += 2;
       if (oh > 23 || om > 59) return std::nullopt;
-      offset_seconds = sign * (oh * 3600 + om * 60);
+      offset_seconds = std::int64_t{sign} * (oh * 3600 + om * 60);
     } else {
       return std::nullopt;
     }
     if (pos != s.size()) return std::nullopt;
   }
   const std::int64_t days = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
-  const std::int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec - offset_seconds;
+  const std::int64_t secs =
+      days * 86400 + std::int64_t{h} * 3600 + std::int64_t{mi} * 60 + sec - offset_seconds;
   return secs * kMicrosPerSecond + us;
 }
 

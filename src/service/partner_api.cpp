@@ -195,6 +195,12 @@ ApiReply PartnerApi::UpdateQuote(const RequestContext& ctx, std::string_view pac
     // Which quotes change, and with which fields.
     std::vector<json::object> updates(pkg->quotes.size());
     std::vector<bool> touched(pkg->quotes.size(), reprice_all);
+    // Errors name the request entry that caused them ("request.N"); a quote
+    // re-priced only because the currency or country changed is "quotes.K".
+    std::vector<std::string> error_prefix(pkg->quotes.size());
+    for (std::size_t k = 0; k < pkg->quotes.size(); ++k) {
+      error_prefix[k] = "quotes." + std::to_string(k);
+    }
     for (std::size_t i = 0; i < req->updates.size(); ++i) {
       const auto& u = req->updates[i];
       std::size_t idx = pkg->quotes.size();
@@ -208,6 +214,7 @@ ApiReply PartnerApi::UpdateQuote(const RequestContext& ctx, std::string_view pac
       }
       for (const auto& kv : u.fields) updates[idx][kv.key()] = kv.value();
       touched[idx] = true;
+      error_prefix[idx] = "request." + std::to_string(i);
     }
     if (!errors.empty()) return Status::Invalid("An API error occurred.", std::move(errors));
     const PricingContext pricing{pkg->currency, pkg->customer_country, ctx.now, Rate{Rate::kOne}};
@@ -217,7 +224,7 @@ ApiReply PartnerApi::UpdateQuote(const RequestContext& ctx, std::string_view pac
       Quote& q = pkg->quotes[k];
       PricingContext qctx = pricing;
       qctx.multiplier = Rate{q.price_multiplier_nanos};
-      auto priced = catalog_->RepriceQuote(q, updates[k], qctx, "request." + std::to_string(k));
+      auto priced = catalog_->RepriceQuote(q, updates[k], qctx, error_prefix[k]);
       if (!priced.ok()) {
         if (Status s = MergeFieldErrors(errors, priced.status()); !s.ok()) return s;
         continue;
@@ -285,6 +292,7 @@ ApiReply PartnerApi::DeleteQuotes(const RequestContext& ctx, std::string_view pa
     if (!errors.empty()) return Status::Invalid("An API error occurred.", std::move(errors));
     pkg->updated_at = ctx.now;
     std::vector<const Quote*> gone;
+    gone.reserve(removed.size());
     for (const auto& q : removed) gone.push_back(&q);
     if (Status s = tx.UpdatePackage(*pkg); !s.ok()) return s;
     if (Status s = tx.AppendEvents(EventsFor(EventKind::kWithdrawn, *pkg, gone, ctx.now));

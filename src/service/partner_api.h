@@ -41,7 +41,7 @@ struct RequestContext {
 
 struct PartnerApiOptions {
   RenderOptions render;
-  Micros idempotency_window = 24 * 3600 * kMicrosPerSecond;
+  Micros idempotency_window = Micros{24} * 3600 * kMicrosPerSecond;
   std::int64_t max_list_limit = 100;
 };
 
