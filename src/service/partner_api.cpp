@@ -33,6 +33,12 @@ Quote NewQuote(const PricedQuote& p, Micros now) {
   return q;
 }
 
+// A changed package and the events that record the change, in one unit of work.
+Status SaveChange(WriteTxn& tx, const QuotePackage& pkg, const std::vector<LedgerEvent>& events) {
+  if (Status s = tx.UpdatePackage(pkg); !s.ok()) return s;
+  return tx.AppendEvents(events);
+}
+
 Status MergeFieldErrors(std::vector<FieldError>& into, const Status& st) {
   if (st.code() != StatusCode::kInvalid) return st;
   for (const auto& f : st.fields()) into.push_back(f);
@@ -42,8 +48,7 @@ Status MergeFieldErrors(std::vector<FieldError>& into, const Status& st) {
 
 }  // namespace
 
-PartnerApi::PartnerApi(Store& store, std::shared_ptr<const Catalog> catalog,
-                       PartnerApiOptions opts)
+PartnerApi::PartnerApi(Store& store, std::shared_ptr<const Catalog> catalog, PartnerApiOptions opts)
     : store_(store), catalog_(std::move(catalog)), opts_(std::move(opts)) {}
 
 ApiReply PartnerApi::ErrorReply(const Status& status) {
@@ -56,8 +61,8 @@ ApiReply PartnerApi::RunWrite(const RequestContext& ctx, const Work& work) {
   const Status st = store_.Write([&](WriteTxn& tx) -> Status {
     have_reply = false;  // a retried unit of work starts afresh
     if (!ctx.idempotency_key.empty()) {
-      auto found = tx.FindReply(ctx.partner, ctx.idempotency_key,
-                                ctx.now - opts_.idempotency_window);
+      auto found =
+          tx.FindReply(ctx.partner, ctx.idempotency_key, ctx.now - opts_.idempotency_window);
       if (!found.ok()) return found.status();
       if (found->has_value()) {
         const IdempotentReply& prior = **found;
@@ -208,8 +213,8 @@ ApiReply PartnerApi::UpdateQuote(const RequestContext& ctx, std::string_view pac
         if (pkg->quotes[k].id == u.quote_id) idx = k;
       }
       if (idx == pkg->quotes.size()) {
-        errors.push_back({"request." + std::to_string(i) + ".quote_id",
-                          "Unknown quote id " + u.quote_id + "."});
+        errors.push_back(
+            {"request." + std::to_string(i) + ".quote_id", "Unknown quote id " + u.quote_id + "."});
         continue;
       }
       for (const auto& kv : u.fields) updates[idx][kv.key()] = kv.value();
@@ -235,11 +240,9 @@ ApiReply PartnerApi::UpdateQuote(const RequestContext& ctx, std::string_view pac
     }
     if (!errors.empty()) return Status::Invalid("An API error occurred.", std::move(errors));
     pkg->updated_at = ctx.now;
-    if (Status s = tx.UpdatePackage(*pkg); !s.ok()) return s;
-    if (Status s = tx.AppendEvents(EventsFor(EventKind::kRepriced, *pkg, changed, ctx.now));
-        !s.ok()) {
+    if (Status s = SaveChange(tx, *pkg, EventsFor(EventKind::kRepriced, *pkg, changed, ctx.now));
+        !s.ok())
       return s;
-    }
     return ApiReply{200, RenderQuotePackage(*pkg, opts_.render)};
   });
 }
@@ -257,10 +260,9 @@ ApiReply PartnerApi::AddQuotes(const RequestContext& ctx, std::string_view packa
     pkg->updated_at = ctx.now;
     std::vector<const Quote*> added;
     for (std::size_t k = before; k < pkg->quotes.size(); ++k) added.push_back(&pkg->quotes[k]);
-    if (Status s = tx.UpdatePackage(*pkg); !s.ok()) return s;
-    if (Status s = tx.AppendEvents(EventsFor(EventKind::kOffered, *pkg, added, ctx.now)); !s.ok()) {
+    if (Status s = SaveChange(tx, *pkg, EventsFor(EventKind::kOffered, *pkg, added, ctx.now));
+        !s.ok())
       return s;
-    }
     return ApiReply{201, RenderQuotePackage(*pkg, opts_.render)};
   });
 }
@@ -287,18 +289,17 @@ ApiReply PartnerApi::DeleteQuotes(const RequestContext& ctx, std::string_view pa
       pkg->quotes.erase(it);
     }
     if (errors.empty() && pkg->quotes.empty()) {
-      errors.push_back({"quotes", "A quote package must keep at least one quote; opt out instead."});
+      errors.push_back(
+          {"quotes", "A quote package must keep at least one quote; opt out instead."});
     }
     if (!errors.empty()) return Status::Invalid("An API error occurred.", std::move(errors));
     pkg->updated_at = ctx.now;
     std::vector<const Quote*> gone;
     gone.reserve(removed.size());
     for (const auto& q : removed) gone.push_back(&q);
-    if (Status s = tx.UpdatePackage(*pkg); !s.ok()) return s;
-    if (Status s = tx.AppendEvents(EventsFor(EventKind::kWithdrawn, *pkg, gone, ctx.now));
-        !s.ok()) {
+    if (Status s = SaveChange(tx, *pkg, EventsFor(EventKind::kWithdrawn, *pkg, gone, ctx.now));
+        !s.ok())
       return s;
-    }
     return ApiReply{200, RenderQuotePackage(*pkg, opts_.render)};
   });
 }
@@ -310,8 +311,7 @@ ApiReply PartnerApi::OptOut(const RequestContext& ctx, std::string_view package_
     auto events = ApplyOptOut(*pkg, ctx.now);
     if (!events.ok()) return events.status();
     if (!events->empty()) {  // an idempotent repeat records nothing
-      if (Status s = tx.UpdatePackage(*pkg); !s.ok()) return s;
-      if (Status s = tx.AppendEvents(*events); !s.ok()) return s;
+      if (Status s = SaveChange(tx, *pkg, *events); !s.ok()) return s;
     }
     return ApiReply{204, ""};
   });
@@ -329,8 +329,7 @@ ApiReply PartnerApi::CreateBooking(const RequestContext& ctx, std::string_view p
     if (req->partner_transaction_id) pkg->partner_transaction_id = req->partner_transaction_id;
     auto events = ApplyBooking(*pkg, req->quote_ids, req->policyholder_json, ctx.now);
     if (!events.ok()) return events.status();
-    if (Status s = tx.UpdatePackage(*pkg); !s.ok()) return s;
-    if (Status s = tx.AppendEvents(*events); !s.ok()) return s;
+    if (Status s = SaveChange(tx, *pkg, *events); !s.ok()) return s;
     return ApiReply{200, RenderBooking(*pkg, *partner, opts_.render)};
   });
 }
@@ -374,8 +373,8 @@ ApiReply PartnerApi::ListBookings(const RequestContext& ctx, std::int64_t limit,
   if (limit <= 0 || limit > opts_.max_list_limit || offset < 0) {
     return ErrorReply(Status::Invalid(
         "An API error occurred.",
-        {{"limit", "limit must be 1.." + std::to_string(opts_.max_list_limit) +
-                       " and offset >= 0."}}));
+        {{"limit",
+          "limit must be 1.." + std::to_string(opts_.max_list_limit) + " and offset >= 0."}}));
   }
   auto page = store_.ListBookings(ctx.partner, limit, offset);
   if (!page.ok()) return ErrorReply(page.status());
@@ -412,8 +411,7 @@ ApiReply PartnerApi::Cancel(const RequestContext& ctx, std::string_view package_
     }
     auto events = ApplyCancellation(*pkg, ctx.now);
     if (!events.ok()) return events.status();
-    if (Status s = tx.UpdatePackage(*pkg); !s.ok()) return s;
-    if (Status s = tx.AppendEvents(*events); !s.ok()) return s;
+    if (Status s = SaveChange(tx, *pkg, *events); !s.ok()) return s;
     return ApiReply{200, RenderCancellation(*pkg, who, {}, opts_.render)};
   });
 }
@@ -436,8 +434,7 @@ ApiReply PartnerApi::ConfirmCancellation(const RequestContext& ctx, std::string_
     }
     auto events = ApplyCancellation(*pkg, ctx.now);
     if (!events.ok()) return events.status();
-    if (Status s = tx.UpdatePackage(*pkg); !s.ok()) return s;
-    if (Status s = tx.AppendEvents(*events); !s.ok()) return s;
+    if (Status s = SaveChange(tx, *pkg, *events); !s.ok()) return s;
     return ApiReply{200, RenderCancellation(*pkg, who, {}, opts_.render)};
   });
 }
