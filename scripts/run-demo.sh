@@ -11,15 +11,16 @@ LISTEN=${LISTEN:-127.0.0.1:8080}
 PARTNER=${PARTNER:-DEMO}
 CREDS=${CREDS:-.offerledger-demo.json}
 
-if [[ ! -s $CREDS ]]; then
-  umask 077
-  if ! "$BIN" partner add "$PARTNER" --name "Demo partner" --db "$DB" --json > "$CREDS.tmp"; then
-    rm -f "$CREDS.tmp"
-    echo "run-demo: could not create the demo partner $PARTNER in $DB." >&2
-    echo "run-demo: if it exists from an earlier run whose $CREDS was deleted, run" >&2
-    echo "          $BIN partner add-key $PARTNER --db $DB --json > $CREDS" >&2
-    exit 1
-  fi
+# The demo partner is created on first start; if its credentials file is
+# lost, a new key is issued; if the database was removed, the partner is made
+# again. Either way the printed credentials work.
+known=$("$BIN" partner list --db "$DB" --json)
+umask 077
+if ! grep -q "\"partner\":\"$PARTNER\"" <<<"$known"; then
+  "$BIN" partner add "$PARTNER" --name "Demo partner" --db "$DB" --json > "$CREDS.tmp"
+  mv "$CREDS.tmp" "$CREDS"
+elif [[ ! -s $CREDS ]] || ! grep -q "$(sed -n 's/.*"api_key": *"\([^"]*\)".*/\1/p' "$CREDS")" <<<"$known"; then
+  "$BIN" partner add-key "$PARTNER" --db "$DB" --json > "$CREDS.tmp"
   mv "$CREDS.tmp" "$CREDS"
 fi
 
