@@ -17,8 +17,6 @@ struct PartnerOptions {
   std::string code;
   std::string name;
   std::string api_key;
-  std::int64_t quote_rps = 0;
-  std::int64_t other_rps = 0;
   bool json = false;
 };
 
@@ -65,17 +63,11 @@ void RegisterPartnerCommand(CLI::App& app) {
       "add", "Create a partner and its first API key (creates the database if needed)");
   add->add_option("CODE", o->code, "Partner code, e.g. LLODT")->required();
   add->add_option("--name", o->name, "Display name (default: the code)");
-  add->add_option("--quote-rps", o->quote_rps,
-                  "Rate limit for quote and booking creation, per second (0: server default)")
-      ->check(CLI::NonNegativeNumber);
-  add->add_option("--other-rps", o->other_rps,
-                  "Rate limit for all other calls, per second (0: server default)")
-      ->check(CLI::NonNegativeNumber);
   add->add_flag("--json", o->json, "Print {\"partner\", \"api_key\", \"api_secret\"} as JSON");
   AddDb(add, *o);
   add->callback([o] {
     auto store = Open("add", o->db);
-    auto creds = PartnerAdmin(*store).AddPartner(o->code, o->name, o->quote_rps, o->other_rps);
+    auto creds = PartnerAdmin(*store).AddPartner(o->code, o->name);
     if (!creds.ok()) Fail("add", creds.status());
     PrintCredentials(*creds, o->json);
   });
