@@ -19,6 +19,7 @@
 #include "common/result.h"
 #include "common/status.h"
 #include "common/time.h"
+#include "domain/conversion.h"
 #include "domain/ledger_event.h"
 #include "domain/quote_package.h"
 
@@ -104,6 +105,21 @@ class Store {
   }
   virtual Result<std::optional<ApiKey>> FindKey(std::string_view key) = 0;
   virtual Result<std::vector<ApiKey>> ListKeys(std::string_view partner) = 0;
+
+  // Conversion roll-ups (see domain/conversion.h), kept up to date by
+  // AppendEvents in the same transaction. Rows of cohort days in the filter.
+  virtual Result<std::vector<RollupRow>> ReadRollups(const RollupFilter& filter) {
+    return Status::Internal("this store keeps no roll-ups");
+  }
+  // The same rows recomputed from the events alone (for verification).
+  virtual Result<std::vector<RollupRow>> RecountRollups(const RollupFilter& filter) {
+    return Status::Internal("this store keeps no roll-ups");
+  }
+  // Recomputes every roll-up from the events (e.g. after the price band
+  // edges changed). Returns the number of rows written.
+  virtual Result<std::int64_t> RebuildRollups(const PriceBands& bands) {
+    return Status::Internal("this store keeps no roll-ups");
+  }
 
   // Cheap liveness probe: the database answers a query.
   virtual Status Ping() = 0;
