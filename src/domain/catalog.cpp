@@ -157,6 +157,26 @@ const Product* Catalog::FindLatest(std::string_view policy_type) const {
   return best;
 }
 
+PriceBands Catalog::PriceBandsFor(const std::string& currency) const {
+  if (auto it = price_bands_.find(currency); it != price_bands_.end()) return it->second;
+  // A currency the catalog does not sell in: the default edges at its
+  // exponent, each rounded up to a whole minor unit (the loader checked that
+  // they are exact in every currency the catalog sells in).
+  const Currency* c = FindCurrency(currency);
+  const int exponent = c != nullptr ? c->exponent : 2;
+  constexpr int kFine = 9;
+  std::int64_t scale = 1;
+  for (int i = exponent; i < kFine; ++i) scale *= 10;
+  PriceBands bands;
+  for (const std::string& text : default_band_edges_) {
+    const std::optional<MinorUnits> fine = ParseDecimal(text, kFine);
+    if (!fine || *fine <= 0) continue;
+    const MinorUnits edge = (*fine + scale - 1) / scale;
+    if (bands.edges.empty() || edge > bands.edges.back()) bands.edges.push_back(edge);
+  }
+  return bands;
+}
+
 std::optional<std::vector<std::string>> TemplatePlaceholders(std::string_view text) {
   std::vector<std::string> names;
   for (std::size_t i = 0; i < text.size(); ++i) {

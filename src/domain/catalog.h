@@ -15,6 +15,7 @@
 
 #include "common/result.h"
 #include "common/time.h"
+#include "domain/conversion.h"
 #include "domain/money.h"
 #include "domain/quote_package.h"
 
@@ -136,6 +137,12 @@ class Catalog {
   const Product* FindLatest(std::string_view policy_type) const;
   const std::string& default_currency() const { return default_currency_; }
 
+  // The price band edges for prices in `currency` (top-level "price_bands"
+  // of the catalog file: the currency's own edges, else "default"'s, in the
+  // currency's minor units). No edges (every price in band "0+") when the
+  // catalog has no "price_bands".
+  PriceBands PriceBandsFor(const std::string& currency) const;
+
   // Validates one quote request of a package (an object holding
   // "policy_type", "policy_type_version" and the product's fields) and prices
   // it. Field errors are reported under `path_prefix` ("request.0"):
@@ -158,6 +165,10 @@ class Catalog {
  private:
   std::vector<Product> products_;
   std::string default_currency_ = "GBP";
+  // "price_bands": the edges of each currency listed, and of each other
+  // currency the catalog sells in (from "default"), in minor units.
+  std::map<std::string, PriceBands> price_bands_;
+  std::vector<std::string> default_band_edges_;  // "default", as written (major units)
 };
 
 // Content templates: "{field}" is replaced by the request's value of that

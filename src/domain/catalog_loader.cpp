@@ -26,6 +26,9 @@ constexpr std::size_t kMaxCatalogBytes = 16 * 1024 * 1024;
 constexpr int kMaxDurationDays = 3660;
 constexpr std::size_t kMaxFieldNameLength = 64;
 constexpr std::int64_t kMaxMultiplier = 10 * Rate::kOne;
+// Price band edges are checked at 9 decimal places, up to 1,000,000 major units.
+constexpr int kBandScale = 9;
+constexpr std::int64_t kMaxBandEdge = std::int64_t{1'000'000} * 1'000'000'000;
 
 json::parse_options CatalogParseOptions() {
   json::parse_options opts;
@@ -589,6 +592,54 @@ class Loader {
     }
   }
 
+  // One list of price band edges: decimal strings in major units, strictly
+  // ascending, each > 0 and at most kMaxBandEdge. Returns the edges at
+  // `exponent` (nullopt entries dropped) and records the problems; with
+  // `exponent` < 0 only the form is checked (the "default" list).
+  std::vector<MinorUnits> BandEdges(const json::value& v, const std::string& path, int exponent,
+                                    std::vector<std::string>* texts) {
+    std::vector<MinorUnits> edges;
+    if (!v.is_array()) {
+      Add(path, "expected an array of decimal strings such as [\"5\", \"10\"]");
+      return edges;
+    }
+    const json::array& arr = v.get_array();
+    MinorUnits last = 0;
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+      const std::string epath = Index(path, i);
+      if (!arr[i].is_string()) {
+        Add(epath, "expected a decimal string such as \"5\"");
+        continue;
+      }
+      const std::string text(arr[i].get_string().data(), arr[i].get_string().size());
+      // Checked at the finest scale first: the form, the sign, the bound, the order.
+      const std::optional<MinorUnits> fine = ParseDecimal(text, kBandScale);
+      if (!fine) {
+        Add(epath,
+            "not a decimal amount (at most " + std::to_string(kBandScale) + " decimal places)");
+        continue;
+      }
+      if (*fine <= 0 || *fine > kMaxBandEdge) {
+        Add(epath, "a band edge must be greater than 0 and at most 1000000");
+        continue;
+      }
+      if (*fine <= last) {
+        Add(epath, "band edges must be strictly ascending");
+        continue;
+      }
+      last = *fine;
+      if (texts != nullptr) texts->push_back(text);
+      if (exponent < 0) continue;
+      const std::optional<MinorUnits> minor = ParseDecimal(text, exponent);
+      if (!minor) {
+        Add(epath, "more decimal places than the currency has (" + std::to_string(exponent) + ")");
+        continue;
+      }
+      edges.push_back(*minor);
+    }
+    return edges;
+  }
+
   Product ProductAt(const json::object& obj, const std::string& path) {
     CheckKeys(obj, path,
               {"policy_type", "version", "name", "code", "version_id", "group", "fields",
@@ -700,7 +751,7 @@ Result<std::shared_ptr<const Catalog>> Catalog::Parse(std::string_view json_text
     loader.Add("", "the catalog must be a JSON object {\"default_currency\", \"products\"}");
   } else {
     const json::object& root = doc.get_object();
-    loader.CheckKeys(root, "", {"default_currency", "products"});
+    loader.CheckKeys(root, "", {"default_currency", "products", "price_bands"});
     if (auto dc = loader.String(root, "default_currency", "", false)) {
       if (FindCurrency(*dc) == nullptr) {
         loader.Add("default_currency", "unknown currency");
@@ -735,6 +786,55 @@ Result<std::shared_ptr<const Catalog>> Catalog::Parse(std::string_view json_text
           }
         }
         catalog->products_.push_back(std::move(p));
+      }
+    }
+    if (const json::object* bands = loader.Object(root, "price_bands", "", false)) {
+      // The currencies whose edges come from "default": every other one the catalog sells in.
+      std::set<std::string> sold_in = {catalog->default_currency_};
+      for (const Product& p : catalog->products_) {
+        for (const auto& [code, terms] : p.currencies) sold_in.insert(code);
+      }
+      bool has_default = false;
+      bool default_ok = false;
+      for (const auto& kv : *bands) {
+        const std::string key(kv.key().data(), kv.key().size());
+        const std::string bpath = Join("price_bands", key);
+        if (key == "default") {
+          has_default = true;
+          const std::size_t before = loader.problems.size();
+          loader.BandEdges(kv.value(), bpath, -1, &catalog->default_band_edges_);
+          default_ok = loader.problems.size() == before;
+          continue;
+        }
+        const Currency* c = FindCurrency(key);
+        if (c == nullptr) {
+          loader.Add(bpath, "unknown currency (expected \"default\" or an ISO 4217 code)");
+          continue;
+        }
+        catalog->price_bands_[key].edges =
+            loader.BandEdges(kv.value(), bpath, c->exponent, nullptr);
+      }
+      for (const std::string& code : sold_in) {
+        const Currency* c = FindCurrency(code);
+        if (c == nullptr || catalog->price_bands_.contains(code)) continue;
+        if (!has_default) {
+          loader.Add("price_bands.default",
+                     "required: " + code + " is sold and has no price bands of its own");
+          break;
+        }
+        if (!default_ok) break;
+        // The default edges must be exact in this currency ("2.5" is not, in JPY).
+        PriceBands& b = catalog->price_bands_[code];
+        for (std::size_t i = 0; i < catalog->default_band_edges_.size(); ++i) {
+          const auto edge = ParseDecimal(catalog->default_band_edges_[i], c->exponent);
+          if (!edge) {
+            loader.Add(Index("price_bands.default", i), "more decimal places than " + code +
+                                                            " has (" + std::to_string(c->exponent) +
+                                                            "): give " + code + " its own edges");
+            continue;
+          }
+          b.edges.push_back(*edge);
+        }
       }
     }
   }

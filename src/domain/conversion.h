@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "domain/ledger_event.h"
@@ -47,12 +48,12 @@ struct RollupCounts {
   std::int64_t quotes_offered = 0;    // offers not withdrawn
   std::int64_t pending = 0;           // offered, no answer yet
   std::int64_t booked = 0;
-  std::int64_t opted_out = 0;         // final outcome opted out (not booked later)
+  std::int64_t opted_out = 0;  // final outcome opted out (not booked later)
   std::int64_t not_selected = 0;
-  std::int64_t opt_out_events = 0;    // opt-outs received, including later-booked ones
+  std::int64_t opt_out_events = 0;  // opt-outs received, including later-booked ones
   std::int64_t cancelled = 0;
   std::int64_t cancelled_cooling_off = 0;
-  MinorUnits premium_booked = 0;      // gross written premium: price of booked quotes
+  MinorUnits premium_booked = 0;  // gross written premium: price of booked quotes
   MinorUnits premium_refunded = 0;
   bool operator==(const RollupCounts&) const = default;
   RollupCounts& operator+=(const RollupCounts& o);
@@ -85,5 +86,55 @@ struct Interval {
   double high = 0;
 };
 Interval WilsonInterval(std::int64_t successes, std::int64_t trials);
+
+// ---------------------------------------------------------------------------
+// The outcome rules as pure functions: the store's incremental roll-ups and
+// its recount from the events both apply exactly these.
+
+std::string_view OfferOutcomeName(OfferOutcome o);  // "pending", "opted_out", ...
+std::optional<OfferOutcome> ParseOfferOutcome(std::string_view s);
+
+// The outcome of an offer after an event of `kind` about it (the comment at
+// the top of this file): offered/repriced -> kPending, opted_out ->
+// kOptedOut, not_selected -> kNotSelected, booked -> kBooked, withdrawn ->
+// kWithdrawn, cancelled -> `before` (a cancelled booking stays booked).
+OfferOutcome OutcomeAfter(OfferOutcome before, EventKind kind);
+
+// What one offer contributes to the row of its group: quotes_offered (unless
+// withdrawn), one outcome counter (pending, booked, opted_out or
+// not_selected; nothing when withdrawn), premium_booked = price when booked,
+// and packages_offered = 1 when it is the offer that counts its package (the
+// package's first offered quote; it keeps counting the package even when
+// withdrawn: the package was offered).
+RollupCounts OfferContribution(OfferOutcome outcome, MinorUnits price, bool counts_package);
+
+// The change of an offer's contribution when its outcome goes from `before`
+// to `after` (same group, same price): OfferContribution(after) -
+// OfferContribution(before).
+RollupCounts OutcomeDelta(OfferOutcome before, OfferOutcome after, MinorUnits price,
+                          bool counts_package);
+
+// Counters an event adds by itself, whatever the outcome: opt_out_events for
+// opted_out; cancelled, cancelled_cooling_off (data_json has
+// "within_cooling_off": true) and premium_refunded (+= amount) for cancelled.
+RollupCounts EventCounts(const LedgerEvent& e);
+
+// Does the event move the offer to the group and price it carries
+// (offered, repriced)? Other events leave the offer where it is.
+bool EventSetsGroup(EventKind kind);
+
+// Field-wise negation and difference of counters.
+RollupCounts Negated(const RollupCounts& c);
+RollupCounts operator-(const RollupCounts& a, const RollupCounts& b);
+RollupCounts operator+(const RollupCounts& a, const RollupCounts& b);
+bool IsZero(const RollupCounts& c);
+
+// The cohort time of an event: offered_at, or `at` when offered_at is 0.
+Micros CohortTime(const LedgerEvent& e);
+// Days since 1970-01-01 (UTC) of `t` (floor division: correct before 1970 too).
+std::int64_t DayOf(Micros t);
+
+// Key order: day, partner, policy_type, price_band, country, currency.
+bool operator<(const RollupKey& a, const RollupKey& b);
 
 }  // namespace offerledger

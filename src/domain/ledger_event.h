@@ -32,6 +32,9 @@ struct LedgerEvent {
   std::int64_t seq = 0;  // position in the ledger, assigned by the store (0 until stored)
   EventKind kind = EventKind::kOffered;
   Micros at = 0;  // server receive time of the request that caused it
+  // When the quote was first offered (its created_at): the cohort its outcome
+  // is counted in. 0 means "not known" (the store then takes `at`).
+  Micros offered_at = 0;
   std::string partner;
   std::string package_id;
   std::string quote_id;
@@ -44,8 +47,12 @@ struct LedgerEvent {
   MinorUnits amount = 0;   // kind-specific: refund for kCancelled, else 0
   std::string currency;
   std::string customer_country;
-  std::int64_t price_multiplier_nanos = 1'000'000'000;  // the optimizer's choice (1 = catalog price)
-  std::string data_json = "{}";                         // anything else, as a JSON object
+  // Price band label of `price` ("5-10", see domain/conversion.h), set by the
+  // service from the catalog's band edges; "" when not known.
+  std::string price_band;
+  std::int64_t price_multiplier_nanos =
+      1'000'000'000;             // the optimizer's choice (1 = catalog price)
+  std::string data_json = "{}";  // anything else, as a JSON object
 };
 
 }  // namespace offerledger

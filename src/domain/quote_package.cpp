@@ -110,6 +110,7 @@ LedgerEvent MakeEvent(EventKind kind, const QuotePackage& pkg, const Quote& q, M
   LedgerEvent e;
   e.kind = kind;
   e.at = now;
+  e.offered_at = q.created_at != 0 ? q.created_at : now;
   e.partner = pkg.partner;
   e.package_id = pkg.id;
   e.quote_id = q.id;
