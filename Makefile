@@ -7,7 +7,7 @@ JOBS        ?= $(shell nproc)
 LISTEN      ?= 127.0.0.1:8080
 DB          ?= sqlite:./offerledger.db
 
-.PHONY: all deps configure build run test asan test-asan format tidy clean
+.PHONY: all deps configure build run test bench asan test-asan format tidy clean
 
 all: build
 
@@ -29,6 +29,19 @@ run: build
 
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+# Micro benchmarks, then the opt-out load benchmark against the real server,
+# then one table; JSON in $(BUILD_DIR)/bench/results.json. See bench/README.md.
+BENCH_OUT        ?= $(BUILD_DIR)/bench
+BENCH_MICRO_ARGS ?= --benchmark_min_time=0.2 --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+BENCH_LOAD_ARGS  ?=
+bench: build
+	@mkdir -p $(BENCH_OUT)
+	$(BUILD_DIR)/bench/micro_bench $(BENCH_MICRO_ARGS) \
+	  --benchmark_out=$(BENCH_OUT)/micro.json --benchmark_out_format=json
+	$(BUILD_DIR)/bench/optout_load --bin $(BUILD_DIR)/offerledger --json $(BENCH_OUT)/optout.json $(BENCH_LOAD_ARGS)
+	@$(BUILD_DIR)/bench/bench_report --micro $(BENCH_OUT)/micro.json \
+	  --optout $(BENCH_OUT)/optout.json --out $(BENCH_OUT)/results.json
 
 # The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer.
 asan: deps
