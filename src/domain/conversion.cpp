@@ -194,4 +194,49 @@ std::int64_t DayOf(Micros t) {
   return d;
 }
 
+OfferChange ApplyToOffer(const std::optional<OfferState>& before, const LedgerEvent& e,
+                         bool package_counted) {
+  OfferChange change;
+  auto add = [&](const RollupKey& key, const RollupCounts& counts) {
+    if (IsZero(counts)) return;
+    for (RollupDelta& d : change.deltas) {
+      if (d.key == key) {
+        d.counts += counts;
+        return;
+      }
+    }
+    change.deltas.push_back({key, counts});
+  };
+  if (!before) {
+    if (e.kind != EventKind::kOffered) return change;
+    OfferState s;
+    s.key = {DayOf(CohortTime(e)), e.partner,          e.policy_type,
+             e.price_band,         e.customer_country, e.currency};
+    s.package_id = e.package_id;
+    s.price = e.price;
+    s.outcome = OfferOutcome::kPending;
+    s.counts_package = !package_counted;
+    add(s.key, OfferContribution(s.outcome, s.price, s.counts_package) + EventCounts(e));
+    change.after = std::move(s);
+    return change;
+  }
+  OfferState s = *before;
+  s.outcome = OutcomeAfter(before->outcome, e.kind);
+  if (EventSetsGroup(e.kind)) {
+    s.key.policy_type = e.policy_type;
+    s.key.price_band = e.price_band;
+    s.key.country = e.customer_country;
+    s.key.currency = e.currency;
+    s.price = e.price;
+  } else if (e.kind == EventKind::kBooked) {
+    s.price = e.price;
+  }
+  add(before->key,
+      Negated(OfferContribution(before->outcome, before->price, before->counts_package)));
+  add(s.key, OfferContribution(s.outcome, s.price, s.counts_package) + EventCounts(e));
+  std::erase_if(change.deltas, [](const RollupDelta& d) { return IsZero(d.counts); });
+  change.after = std::move(s);
+  return change;
+}
+
 }  // namespace offerledger

@@ -137,4 +137,40 @@ std::int64_t DayOf(Micros t);
 // Key order: day, partner, policy_type, price_band, country, currency.
 bool operator<(const RollupKey& a, const RollupKey& b);
 
+// One offered quote as the roll-ups see it: its group, price and outcome.
+struct OfferState {
+  RollupKey key;  // key.day: the cohort, fixed at the first offer
+  std::string package_id;
+  MinorUnits price = 0;
+  OfferOutcome outcome = OfferOutcome::kPending;
+  bool counts_package = false;  // the package's first offer: carries packages_offered
+  bool operator==(const OfferState&) const = default;
+};
+
+// A change to add to one roll-up row.
+struct RollupDelta {
+  RollupKey key;
+  RollupCounts counts;
+};
+
+struct OfferChange {
+  std::optional<OfferState> after;  // nullopt: the event is not about a known offer (ignored)
+  std::vector<RollupDelta> deltas;  // non-zero changes only, at most two rows
+};
+
+// What event `e` does to the offer of its quote (`before`: its state so far,
+// nullopt when the quote has not been offered). `package_counted`: some offer
+// of e.package_id already carries packages_offered (read for a first offer
+// only).
+// - a first `offered`: a new pending offer in the group of the event (cohort
+//   day DayOf(CohortTime(e)), e.price_band, e.customer_country, ...), counting
+//   its package unless package_counted;
+// - any other event about an unknown quote changes nothing;
+// - otherwise the outcome becomes OutcomeAfter(before, e.kind); offered and
+//   repriced move the offer to the event's group and price (the cohort day
+//   stays), booked takes the event's price; the offer's old contribution
+//   leaves its old row, the new one and EventCounts(e) go to its new row.
+OfferChange ApplyToOffer(const std::optional<OfferState>& before, const LedgerEvent& e,
+                         bool package_counted);
+
 }  // namespace offerledger

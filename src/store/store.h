@@ -66,8 +66,8 @@ class WriteTxn {
   virtual Status AppendEvents(const std::vector<LedgerEvent>& events) = 0;
   // Replies remembered for (partner, key) younger than `not_before`.
   virtual Result<std::optional<IdempotentReply>> FindReply(std::string_view partner,
-                                                          std::string_view key,
-                                                          Micros not_before) = 0;
+                                                           std::string_view key,
+                                                           Micros not_before) = 0;
   virtual Status SaveReply(std::string_view partner, std::string_view key,
                            const IdempotentReply& reply) = 0;
 };
@@ -107,17 +107,21 @@ class Store {
   virtual Result<std::vector<ApiKey>> ListKeys(std::string_view partner) = 0;
 
   // Conversion roll-ups (see domain/conversion.h), kept up to date by
-  // AppendEvents in the same transaction. Rows of cohort days in the filter.
+  // AppendEvents in the same transaction. Rows of cohort days in the filter,
+  // in key order; rows whose counters are all zero are left out.
   virtual Result<std::vector<RollupRow>> ReadRollups(const RollupFilter& filter) {
     return Status::Internal("this store keeps no roll-ups");
   }
-  // The same rows recomputed from the events alone (for verification).
+  // The same rows recomputed from the events alone (for verification), with
+  // the price bands recorded on the events.
   virtual Result<std::vector<RollupRow>> RecountRollups(const RollupFilter& filter) {
     return Status::Internal("this store keeps no roll-ups");
   }
-  // Recomputes every roll-up from the events (e.g. after the price band
-  // edges changed). Returns the number of rows written.
-  virtual Result<std::int64_t> RebuildRollups(const PriceBands& bands) {
+  // Recomputes every roll-up from the events in one write (e.g. after the
+  // price band edges changed), the band of each offer and re-price being
+  // band_of(price, currency). Returns the number of roll-up rows written.
+  virtual Result<std::int64_t> RebuildRollups(
+      const std::function<std::string(MinorUnits price, const std::string& currency)>& band_of) {
     return Status::Internal("this store keeps no roll-ups");
   }
 

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "store/sqlite/sqlite_rollups.h"
+
 namespace offerledger::sqlite {
 
 namespace {
@@ -85,8 +87,73 @@ CREATE TABLE idempotency (
 CREATE INDEX idempotency_by_age ON idempotency(created_at);
 )sql";
 
+// Version 2: conversion roll-ups. Events record the cohort of their quote
+// (offered_at: when it was first offered) and its price band; offer_state
+// holds each offered quote's group and current outcome, rollups the counters
+// of each cohort day and group (domain/conversion.h). AppendEvents keeps both
+// up to date in the transaction that appends the events.
+constexpr std::string_view kSchemaV2 = R"sql(
+ALTER TABLE events ADD COLUMN offered_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE events ADD COLUMN price_band TEXT NOT NULL DEFAULT '';
+
+-- Events written before: the cohort of each is the first offer of its quote
+-- (its own time when there is none). The append-only trigger is lifted for
+-- this one statement, inside the migration's transaction.
+DROP TRIGGER events_no_update;
+CREATE INDEX events_first_offer ON events(quote_id, kind, at);
+UPDATE events SET offered_at = coalesce(
+  (SELECT min(o.at) FROM events AS o WHERE o.quote_id = events.quote_id AND o.kind = 'offered'),
+  at);
+DROP INDEX events_first_offer;
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN
+  SELECT RAISE(ABORT, 'events are append-only: UPDATE is not allowed');
+END;
+
+CREATE TABLE offer_state (
+  quote_id       TEXT    NOT NULL PRIMARY KEY,
+  package_id     TEXT    NOT NULL,
+  partner        TEXT    NOT NULL,
+  day            INTEGER NOT NULL,
+  policy_type    TEXT    NOT NULL,
+  price_band     TEXT    NOT NULL,
+  country        TEXT    NOT NULL,
+  currency       TEXT    NOT NULL,
+  price          INTEGER NOT NULL,
+  outcome        TEXT    NOT NULL,
+  counts_package INTEGER NOT NULL DEFAULT 0
+) STRICT, WITHOUT ROWID;
+CREATE INDEX offer_state_by_package ON offer_state(package_id);
+
+CREATE TABLE rollups (
+  day                   INTEGER NOT NULL,
+  partner               TEXT    NOT NULL,
+  policy_type           TEXT    NOT NULL,
+  price_band            TEXT    NOT NULL,
+  country               TEXT    NOT NULL,
+  currency              TEXT    NOT NULL,
+  packages_offered      INTEGER NOT NULL DEFAULT 0,
+  quotes_offered        INTEGER NOT NULL DEFAULT 0,
+  pending               INTEGER NOT NULL DEFAULT 0,
+  booked                INTEGER NOT NULL DEFAULT 0,
+  opted_out             INTEGER NOT NULL DEFAULT 0,
+  not_selected          INTEGER NOT NULL DEFAULT 0,
+  opt_out_events        INTEGER NOT NULL DEFAULT 0,
+  cancelled             INTEGER NOT NULL DEFAULT 0,
+  cancelled_cooling_off INTEGER NOT NULL DEFAULT 0,
+  premium_booked        INTEGER NOT NULL DEFAULT 0,
+  premium_refunded      INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (day, partner, policy_type, price_band, country, currency)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX rollups_by_partner ON rollups(partner, day);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema: partners, api_keys, packages, events, idempotency", kSchemaV1},
+    // The roll-ups of the events already written are replayed from them
+    // (with the bands they recorded: none).
+    {2, "conversion roll-ups: events.offered_at/price_band, offer_state, rollups", kSchemaV2,
+     &BackfillRollups},
 };
 
 }  // namespace
@@ -137,6 +204,9 @@ Result<std::vector<int>> ApplyMigrations(Connection& conn, std::span<const Migra
       }
       std::string what = "applying schema migration " + std::to_string(m.version);
       if (Status s = conn.Exec(m.sql, what); !s.ok()) return s;
+      if (m.then != nullptr) {
+        if (Status s = m.then(conn); !s.ok()) return s;
+      }
       auto st = conn.Prepare("INSERT INTO schema_migrations(version, applied_at) VALUES (?1, ?2)");
       if (!st.ok()) return st.status();
       st->Bind(1, m.version).Bind(2, now);

@@ -18,6 +18,9 @@ struct Migration {
   int version;                   // 1, 2, 3, ... strictly increasing
   std::string_view description;  // one line, for humans
   std::string_view sql;          // one or more statements
+  // Optional: run after `sql`, in the same transaction (data that SQL alone
+  // cannot derive, e.g. roll-ups replayed from the events).
+  Status (*then)(Connection& conn) = nullptr;
 };
 
 // offerledger's schema, oldest migration first.

@@ -5,6 +5,7 @@
 
 #include "store/package_codec.h"
 #include "store/sqlite/sqlite_db.h"
+#include "store/sqlite/sqlite_rollups.h"
 #include "store/sqlite/sqlite_schema.h"
 
 namespace offerledger {
@@ -45,7 +46,8 @@ std::optional<QuotePackage> CheckOwner(QuotePackage pkg, std::string_view partne
 
 constexpr std::string_view kEventColumns =
     "kind, at, partner, package_id, quote_id, policy_type, policy_type_version, policy_code, "
-    "price, premium, tax, amount, currency, customer_country, price_multiplier_nanos, data";
+    "price, premium, tax, amount, currency, customer_country, price_multiplier_nanos, data, "
+    "offered_at, price_band";
 
 Result<LedgerEvent> ReadEvent(const Statement& st) {
   LedgerEvent e;
@@ -68,6 +70,8 @@ Result<LedgerEvent> ReadEvent(const Statement& st) {
   e.customer_country = st.Text(13);
   e.price_multiplier_nanos = st.Int(14);
   e.data_json = st.Text(15);
+  e.offered_at = st.Int(16);
+  e.price_band = st.Text(17);
   return e;
 }
 
@@ -246,7 +250,7 @@ class SqliteStore::Txn final : public WriteTxn {
       OL_ASSIGN_OR_RETURN(Statement st,
                           c_->Prepare("INSERT INTO events(" + std::string(kEventColumns) +
                                       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-                                      "?11, ?12, ?13, ?14, ?15, ?16)"));
+                                      "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"));
       st.Bind(1, EventKindName(e.kind))
           .Bind(2, e.at)
           .Bind(3, e.partner)
@@ -262,8 +266,12 @@ class SqliteStore::Txn final : public WriteTxn {
           .Bind(13, e.currency)
           .Bind(14, e.customer_country)
           .Bind(15, e.price_multiplier_nanos)
-          .Bind(16, e.data_json);
+          .Bind(16, e.data_json)
+          .Bind(17, CohortTime(e))
+          .Bind(18, e.price_band);
       OL_RETURN_IF_ERROR(st.Run());
+      // The roll-ups, in the same transaction and savepoint as the event.
+      OL_RETURN_IF_ERROR(sqlite::ApplyEventToRollups(*c_, e));
     }
     return Status::Ok();
   }
@@ -365,6 +373,15 @@ class SqliteStore::Txn final : public WriteTxn {
     OL_RETURN_IF_ERROR(st.Run());
     if (c_->Changes() == 0) return Status::NotFound("no partner " + std::string(code));
     return Status::Ok();
+  }
+
+  Result<std::int64_t> RebuildRollups(
+      const std::function<std::string(MinorUnits, const std::string&)>& band_of) {
+    OL_ASSIGN_OR_RETURN(sqlite::ReplayedRollups replayed,
+                        sqlite::ReplayEvents(*c_, std::nullopt, [&](const LedgerEvent& e) {
+                          return band_of(e.price, e.currency);
+                        }));
+    return sqlite::RewriteRollups(*c_, replayed);
   }
 
   Result<std::int64_t> Purge(Micros before) {
@@ -636,7 +653,7 @@ Result<std::vector<LedgerEvent>> SqliteStore::ListEvents(std::string_view partne
     OL_ASSIGN_OR_RETURN(bool row, st.Step());
     if (!row) break;
     OL_ASSIGN_OR_RETURN(LedgerEvent e, ReadEvent(st));
-    e.seq = st.Int(16);
+    e.seq = st.Int(18);
     events.push_back(std::move(e));
   }
   return events;
@@ -725,6 +742,32 @@ Result<std::vector<ApiKey>> SqliteStore::ListKeys(std::string_view partner) {
     keys.push_back(ReadKey(st));
   }
   return keys;
+}
+
+// ------------------------------------------------------------------ roll-ups
+
+Result<std::vector<RollupRow>> SqliteStore::ReadRollups(const RollupFilter& filter) {
+  OL_ASSIGN_OR_RETURN(ReaderPool::Lease lease, readers_->Acquire());
+  return sqlite::ReadRollupRows(*lease, filter);
+}
+
+Result<std::vector<RollupRow>> SqliteStore::RecountRollups(const RollupFilter& filter) {
+  OL_ASSIGN_OR_RETURN(ReaderPool::Lease lease, readers_->Acquire());
+  OL_ASSIGN_OR_RETURN(sqlite::ReplayedRollups replayed,
+                      sqlite::ReplayEvents(*lease, filter.partner, nullptr));
+  return sqlite::RowsIn(replayed, filter);
+}
+
+Result<std::int64_t> SqliteStore::RebuildRollups(
+    const std::function<std::string(MinorUnits price, const std::string& currency)>& band_of) {
+  if (!band_of) return Status::Invalid("RebuildRollups needs a price band function");
+  std::int64_t written = 0;
+  Status s = Submit([&](Txn& txn) -> Status {
+    OL_ASSIGN_OR_RETURN(written, txn.RebuildRollups(band_of));
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return written;
 }
 
 // ------------------------------------------------------------ maintenance

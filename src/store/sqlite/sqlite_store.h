@@ -91,6 +91,14 @@ class SqliteStore final : public Store {
                           std::int64_t other_rps) override;
   Result<std::optional<ApiKey>> FindKey(std::string_view key) override;
   Result<std::vector<ApiKey>> ListKeys(std::string_view partner) override;
+  // Roll-ups: the rollups table (ReadRollups), a replay of the events in
+  // C++ (RecountRollups), and both rewritten from that replay in one write
+  // (RebuildRollups). See docs/storage.md.
+  Result<std::vector<RollupRow>> ReadRollups(const RollupFilter& filter) override;
+  Result<std::vector<RollupRow>> RecountRollups(const RollupFilter& filter) override;
+  Result<std::int64_t> RebuildRollups(
+      const std::function<std::string(MinorUnits price, const std::string& currency)>& band_of)
+      override;
   Status Ping() override;
   Result<std::int64_t> PurgeReplies(Micros before) override;
   void Close() override;
