@@ -5,8 +5,13 @@ namespace offerledger {
 void AppendJsonString(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
+  std::size_t run = 0;  // start of the pending run of characters that need no escape
   for (std::size_t i = 0; i < s.size(); ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
+    // Most characters are copied as they are: append them in runs, not one by one.
+    if (c >= 0x20 && c != '"' && c != '\\' && c != 0xE2) continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -25,11 +30,13 @@ void AppendJsonString(std::string& out, std::string_view s) {
                     static_cast<unsigned char>(s[i + 2]) == 0xA9)) {
           out += static_cast<unsigned char>(s[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029";
           i += 2;
+          run = i + 1;
         } else {
           out += static_cast<char>(c);
         }
     }
   }
+  out.append(s.data() + run, s.size() - run);
   out += '"';
 }
 
