@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "offerledger 0.1.0");
   offerledger::RegisterServeCommand(app);
   offerledger::RegisterPartnerCommand(app);
+  offerledger::RegisterReportCommand(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

@@ -1,6 +1,9 @@
 // `offerledger serve`: the partner API server.
+#include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -25,7 +28,43 @@ struct ServeOptions {
   std::string public_url;
   int max_skew_seconds = 300;
   bool allow_sha1 = false;
+  std::string admin_token_file;  // empty: OFFERLEDGER_ADMIN_TOKEN, else no admin API
+  int decision_window_days = 7;
 };
+
+// The admin API token: the file's content (surrounding whitespace removed)
+// when --admin-token-file is given, else $OFFERLEDGER_ADMIN_TOKEN, else none.
+// Returns false (and says why, never the token) when the file is unusable.
+bool LoadAdminToken(const ServeOptions& o, std::optional<std::string>& token) {
+  auto trim = [](std::string s) {
+    const std::size_t b = s.find_first_not_of(" \t\r\n");
+    if (b == std::string::npos) return std::string();
+    const std::size_t e = s.find_last_not_of(" \t\r\n");
+    return s.substr(b, e - b + 1);
+  };
+  if (!o.admin_token_file.empty()) {
+    std::ifstream in(o.admin_token_file, std::ios::binary);
+    if (!in) {
+      std::cerr << "offerledger serve: cannot read --admin-token-file " << o.admin_token_file
+                << "\n";
+      return false;
+    }
+    std::ostringstream content;
+    content << in.rdbuf();
+    std::string t = trim(content.str());
+    if (t.empty()) {
+      std::cerr << "offerledger serve: --admin-token-file " << o.admin_token_file << " is empty\n";
+      return false;
+    }
+    token = std::move(t);
+    return true;
+  }
+  if (const char* env = std::getenv("OFFERLEDGER_ADMIN_TOKEN"); env != nullptr) {
+    std::string t = trim(env);
+    if (!t.empty()) token = std::move(t);
+  }
+  return true;
+}
 
 bool SplitHostPort(const std::string& listen, std::string& host, std::uint16_t& port) {
   const std::size_t colon = listen.rfind(':');
@@ -56,14 +95,18 @@ int Serve(const ServeOptions& o) {
   // concurrent requests share one commit (group commit).
   server_opts.threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(4u, 4 * cores));
 
-  auto catalog = o.catalog.empty() ? Catalog::Parse(DefaultCatalogJson())
-                                   : Catalog::LoadFile(o.catalog);
+  auto catalog =
+      o.catalog.empty() ? Catalog::Parse(DefaultCatalogJson()) : Catalog::LoadFile(o.catalog);
   if (!catalog.ok()) {
     std::cerr << "offerledger serve: catalog "
               << (o.catalog.empty() ? std::string("(built-in)") : o.catalog)
               << " is not valid: " << catalog.status().ToString() << "\n";
     return 2;
   }
+  ReportRouteOptions report_opts;
+  report_opts.decision_window_days = o.decision_window_days;
+  if (!LoadAdminToken(o, report_opts.admin_token)) return 2;
+
   auto store = OpenStore(o.db);
   if (!store.ok()) {
     std::cerr << "offerledger serve: cannot open " << o.db << ": " << store.status().ToString()
@@ -92,21 +135,22 @@ int Serve(const ServeOptions& o) {
   std::string host_for_url = server_opts.host.find(':') != std::string::npos
                                  ? "[" + server_opts.host + "]"
                                  : server_opts.host;
-  api_opts.render.public_url =
-      o.public_url.empty() ? "http://" + host_for_url + ":" + std::to_string(server.port())
-                           : o.public_url;
+  api_opts.render.public_url = o.public_url.empty()
+                                   ? "http://" + host_for_url + ":" + std::to_string(server.port())
+                                   : o.public_url;
   while (!api_opts.render.public_url.empty() && api_opts.render.public_url.back() == '/') {
     api_opts.render.public_url.pop_back();
   }
   api = std::make_unique<PartnerApi>(**store, *catalog, api_opts);
-  routes = std::make_unique<PartnerRoutes>(**store, *api, verifier_opts,
-                                           api_opts.render.public_url);
+  const bool admin_api = report_opts.admin_token.has_value();
+  routes = std::make_unique<PartnerRoutes>(**store, *api, verifier_opts, api_opts.render.public_url,
+                                           std::move(report_opts));
 
   std::cout << "offerledger: listening on http://" << host_for_url << ":" << server.port()
             << " (db " << o.db << ", catalog "
             << (o.catalog.empty() ? std::string("built-in") : o.catalog) << " with "
             << (*catalog)->products().size() << " products, " << server_opts.threads
-            << " threads)" << std::endl;
+            << " threads, admin API " << (admin_api ? "on" : "off") << ")" << std::endl;
   server.Run();
   (void)server_ptr;
   (*store)->Close();
@@ -127,8 +171,7 @@ void RegisterServeCommand(CLI::App& app) {
   cmd->add_option("--catalog", opts->catalog,
                   "Product catalog file (JSON, see docs/catalog.md); default: the built-in one")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--threads", opts->threads,
-                  "Worker threads (default: 4 per core, at least 4)")
+  cmd->add_option("--threads", opts->threads, "Worker threads (default: 4 per core, at least 4)")
       ->check(CLI::Range(1, 1024));
   cmd->add_option("--public-url", opts->public_url,
                   "Base URL partners use to reach this server, for links in responses "
@@ -140,6 +183,14 @@ void RegisterServeCommand(CLI::App& app) {
       ->check(CLI::Range(1, 3600));
   cmd->add_flag("--allow-sha1", opts->allow_sha1,
                 "Accept the deprecated hmac-sha1 signature algorithm");
+  cmd->add_option("--admin-token-file", opts->admin_token_file,
+                  "File holding the admin API bearer token (default: $OFFERLEDGER_ADMIN_TOKEN; "
+                  "neither: the admin API answers 404)");
+  cmd->add_option("--decision-window-days", opts->decision_window_days,
+                  "Days after the offer day from which a pending offer counts as no answer in "
+                  "conversion reports")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 3650));
   cmd->callback([opts] {
     const int rc = Serve(*opts);
     if (rc != 0) throw CLI::RuntimeError(rc);

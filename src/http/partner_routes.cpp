@@ -1,6 +1,9 @@
 #include "http/partner_routes.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+
+#include "analytics/conversion_report.h"
 
 #include "api/request_decoder.h"
 #include "api/response_renderer.h"
@@ -19,6 +22,20 @@ void SetReply(HttpResponse& res, ApiReply reply) {
   res.status = reply.status;
   res.body = std::move(reply.body);
   if (reply.replayed) res.headers.emplace_back("Idempotent-Replayed", "true");
+}
+
+void SetMethodNotAllowed(HttpResponse& res, const HttpRequest& req, const Route& route) {
+  res.status = 405;
+  res.body = R"({"type":"method_not_allowed","message":"Method )" + req.method +
+             R"( is not allowed here.","errors":{}})";
+  res.headers.emplace_back("Allow", route.allow);
+}
+
+std::string Sha256(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
+  return std::string(reinterpret_cast<const char*>(digest), len);
 }
 
 // SHA-256 over method, path and body: identifies "the same request" for
@@ -47,11 +64,18 @@ std::string Fingerprint(std::string_view method, std::string_view path, std::str
 }  // namespace
 
 PartnerRoutes::PartnerRoutes(Store& store, PartnerApi& api, VerifierOptions verifier_options,
-                             std::string public_url)
-    : store_(store), api_(api), verifier_(verifier_options), public_url_(std::move(public_url)) {}
+                             std::string public_url, ReportRouteOptions report_options)
+    : store_(store),
+      api_(api),
+      verifier_(verifier_options),
+      public_url_(std::move(public_url)),
+      report_options_(std::move(report_options)) {
+  if (report_options_.admin_token) admin_token_digest_ = Sha256(*report_options_.admin_token);
+}
 
 void PartnerRoutes::Handle(const HttpRequest& req, HttpResponse& res) {
   const Route route = MatchRoute(req.method, req.target);
+  if (route.admin) return HandleAdmin(req, route, res);
   switch (route.kind) {
     case RouteKind::kHealth: {
       const Status st = store_.Ping();
@@ -65,14 +89,90 @@ void PartnerRoutes::Handle(const HttpRequest& req, HttpResponse& res) {
     case RouteKind::kBadPath:
       return SetError(res, Status::BadRequest("Malformed path: bad percent-encoding."));
     case RouteKind::kMethodNotAllowed:
-      res.status = 405;
-      res.body = R"({"type":"method_not_allowed","message":"Method )" + req.method +
-                 R"( is not allowed here.","errors":{}})";
-      res.headers.emplace_back("Allow", route.allow);
-      return;
+      return SetMethodNotAllowed(res, req, route);
+    case RouteKind::kAdminConversionReport:  // only with route.admin, handled above
+      return SetError(res, Status::NotFound("No such route: " + route.path));
     default:
       return HandlePartnerCall(req, route, res);
   }
+}
+
+bool PartnerRoutes::AdminAuthorized(const HttpRequest& req) const {
+  const auto values = req.HeaderValues("authorization");
+  if (values.size() != 1) return false;
+  std::string_view v = values[0];
+  constexpr std::string_view kScheme = "bearer ";
+  if (v.size() < kScheme.size()) return false;
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    const char c = v[i] >= 'A' && v[i] <= 'Z' ? static_cast<char>(v[i] - 'A' + 'a') : v[i];
+    if (c != kScheme[i]) return false;
+  }
+  v.remove_prefix(kScheme.size());
+  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+  if (v.empty()) return false;
+  // Constant time whatever the token: compare fixed-size digests with
+  // CRYPTO_memcmp, so neither the content nor the length leaks.
+  const std::string given = Sha256(v);
+  return given.size() == admin_token_digest_.size() &&
+         CRYPTO_memcmp(given.data(), admin_token_digest_.data(), given.size()) == 0;
+}
+
+void PartnerRoutes::HandleAdmin(const HttpRequest& req, const Route& route, HttpResponse& res) {
+  // No admin token configured: there is no admin API at all.
+  if (!report_options_.admin_token) {
+    return SetError(res, Status::NotFound("No such route: " + route.path));
+  }
+  if (!AdminAuthorized(req)) {
+    SetError(res, Status::Unauthenticated("Missing or wrong admin token (Authorization: Bearer)."));
+    res.headers.emplace_back("WWW-Authenticate", R"(Bearer realm="offerledger-admin")");
+    return;
+  }
+  switch (route.kind) {
+    case RouteKind::kAdminConversionReport:
+      return HandleReport(route, std::nullopt, res);
+    case RouteKind::kMethodNotAllowed:
+      return SetMethodNotAllowed(res, req, route);
+    default:
+      return SetError(res, Status::NotFound("No such route: " + route.path));
+  }
+}
+
+void PartnerRoutes::HandleReport(const Route& route, const std::optional<std::string>& partner,
+                                 HttpResponse& res) {
+  const auto pairs = ParseQuery(route.query);
+  if (!pairs) return SetError(res, Status::BadRequest("Malformed query: bad percent-encoding."));
+  ReportParams params;
+  std::vector<FieldError> errors;
+  for (const auto& [name, value] : *pairs) {
+    std::optional<std::string>* slot = name == "from"     ? &params.from
+                                       : name == "to"     ? &params.to
+                                       : name == "by"     ? &params.by
+                                       : name == "group"  ? &params.group
+                                       : name == "format" ? &params.format
+                                                          : nullptr;
+    if (slot == nullptr) {
+      errors.push_back({name, "Unexpected parameter (from, to, by, group, format)."});
+    } else if (slot->has_value()) {
+      errors.push_back({name, "Given more than once."});
+    } else {
+      *slot = value;
+    }
+  }
+  if (!errors.empty()) {
+    return SetError(res, Status::Invalid("Invalid report parameters.", std::move(errors)));
+  }
+  const std::int64_t today = DayOf(NowMicros());
+  auto request =
+      ParseReportParams(params, today, report_options_.decision_window_days, ReportFormat::kJson);
+  if (!request.ok()) return SetError(res, request.status());
+  // The partner API reports the caller's own offers, nothing else.
+  request->query.partner = partner;
+  auto report = RunConversionReport(store_, request->query);
+  if (!report.ok()) return SetError(res, report.status());
+  res.status = 200;
+  res.content_type = std::string(ReportContentType(request->format));
+  res.body = RenderReport(*report, request->format);
 }
 
 void PartnerRoutes::HandlePartnerCall(const HttpRequest& req, const Route& route,
@@ -80,14 +180,14 @@ void PartnerRoutes::HandlePartnerCall(const HttpRequest& req, const Route& route
   const Micros now = NowMicros();
   AuthRequest auth_req{req.method, req.target,
                        [&req](std::string_view name) { return req.HeaderValues(name); }};
-  auto identity = verifier_.Verify(auth_req, now, [this](std::string_view key)
-                                       -> Result<std::optional<KeyRecord>> {
-    auto found = store_.FindKey(key);
-    if (!found.ok()) return found.status();
-    if (!found->has_value()) return std::optional<KeyRecord>{};
-    const ApiKey& k = **found;
-    return std::optional<KeyRecord>(KeyRecord{k.partner, k.secret, k.revoked_at.has_value()});
-  });
+  auto identity = verifier_.Verify(
+      auth_req, now, [this](std::string_view key) -> Result<std::optional<KeyRecord>> {
+        auto found = store_.FindKey(key);
+        if (!found.ok()) return found.status();
+        if (!found->has_value()) return std::optional<KeyRecord>{};
+        const ApiKey& k = **found;
+        return std::optional<KeyRecord>(KeyRecord{k.partner, k.secret, k.revoked_at.has_value()});
+      });
   if (!identity.ok()) return SetError(res, identity.status());
   // A key used on another partner's path learns nothing: the same 404 as a
   // package that does not exist.
@@ -139,8 +239,9 @@ void PartnerRoutes::HandlePartnerCall(const HttpRequest& req, const Route& route
       const long long limit = QueryInt(route.query, "limit", 10);
       const long long offset = QueryInt(route.query, "offset", 0);
       if (limit < 0 || offset < 0) {
-        return SetError(res, Status::Invalid("An API error occurred.",
-                                             {{"limit", "limit and offset must be whole numbers."}}));
+        return SetError(res,
+                        Status::Invalid("An API error occurred.",
+                                        {{"limit", "limit and offset must be whole numbers."}}));
       }
       const std::string list_url = public_url_ + route.path;
       return SetReply(res, api_.ListBookings(ctx, limit, offset, list_url));
@@ -150,6 +251,9 @@ void PartnerRoutes::HandlePartnerCall(const HttpRequest& req, const Route& route
     case RouteKind::kConfirmCancellation:
       if (Status s = CheckEmptyPayload(*body); !s.ok()) return SetError(res, s);
       return SetReply(res, api_.ConfirmCancellation(ctx, route.id, route.sub_id));
+    case RouteKind::kPartnerConversionReport:
+      if (Status s = CheckEmptyPayload(*body); !s.ok()) return SetError(res, s);
+      return HandleReport(route, identity->partner, res);
     default:
       return SetError(res, Status::NotFound("No such route: " + route.path));
   }

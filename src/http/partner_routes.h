@@ -1,9 +1,12 @@
 // PartnerRoutes: the request -> handler -> response path of the partner API.
 // Matches the route, authenticates the signature, checks that the key's
 // partner is the partner of the path, then calls PartnerApi.
+// Also serves the admin API (/admin/v1/..., bearer token) and the conversion
+// reports (analytics/conversion_report.h) of both.
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "auth/signature_verifier.h"
@@ -12,21 +15,35 @@
 
 namespace offerledger {
 
+struct ReportRouteOptions {
+  // The admin API's bearer token; nullopt: no admin API (its routes answer 404).
+  std::optional<std::string> admin_token;
+  // Days after the offer day from which a pending offer counts as no answer.
+  int decision_window_days = 7;
+};
+
 class PartnerRoutes {
  public:
   // `public_url`: this server's base URL as partners reach it, for links.
   PartnerRoutes(Store& store, PartnerApi& api, VerifierOptions verifier_options,
-                std::string public_url);
+                std::string public_url, ReportRouteOptions report_options = {});
 
   void Handle(const HttpRequest& req, HttpResponse& res);
 
  private:
   void HandlePartnerCall(const HttpRequest& req, const struct Route& route, HttpResponse& res);
+  void HandleAdmin(const HttpRequest& req, const struct Route& route, HttpResponse& res);
+  bool AdminAuthorized(const HttpRequest& req) const;
+  // The conversion report of the query in `route`; of `partner` only if set.
+  void HandleReport(const struct Route& route, const std::optional<std::string>& partner,
+                    HttpResponse& res);
 
   Store& store_;
   PartnerApi& api_;
   SignatureVerifier verifier_;
   std::string public_url_;
+  ReportRouteOptions report_options_;
+  std::string admin_token_digest_;  // SHA-256 of the admin token
 };
 
 }  // namespace offerledger

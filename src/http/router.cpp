@@ -51,9 +51,9 @@ const std::vector<Pattern>& Patterns() {
       {{"bookings", "{}"}, "POST", RouteKind::kCreateBooking},
       {{"bookings", "{}", "opt_out"}, "POST", RouteKind::kOptOut},
       {{"bookings", "{}", "cancel"}, "POST", RouteKind::kCancel},
-      {{"bookings", "{}", "confirm_cancellation", "{}"}, "POST",
-       RouteKind::kConfirmCancellation},
+      {{"bookings", "{}", "confirm_cancellation", "{}"}, "POST", RouteKind::kConfirmCancellation},
       {{"instant_booking"}, "POST", RouteKind::kInstantBooking},
+      {{"reports", "conversion"}, "GET", RouteKind::kPartnerConversionReport},
   };
   return kPatterns;
 }
@@ -68,7 +68,8 @@ Route MatchRoute(std::string_view method, std::string_view target) {
 
   std::string_view path = r.path;
   if (path == "/healthz" || path == "/healthz/") {
-    r.kind = method == "GET" || method == "HEAD" ? RouteKind::kHealth : RouteKind::kMethodNotAllowed;
+    r.kind =
+        method == "GET" || method == "HEAD" ? RouteKind::kHealth : RouteKind::kMethodNotAllowed;
     if (r.kind == RouteKind::kMethodNotAllowed) r.allow = "GET, HEAD";
     return r;
   }
@@ -83,6 +84,20 @@ Route MatchRoute(std::string_view method, std::string_view target) {
     raw.push_back(path.substr(start, end - start));
     if (raw.back().empty()) return r;
     start = end + 1;
+  }
+  if (raw[0] == "admin") {
+    // Admin API: every path under /admin/ is behind the admin token; the
+    // handler checks it before saying whether the route exists.
+    r.admin = true;
+    if (raw.size() == 4 && raw[1] == "v1" && raw[2] == "reports" && raw[3] == "conversion") {
+      if (method == "GET") {
+        r.kind = RouteKind::kAdminConversionReport;
+      } else {
+        r.kind = RouteKind::kMethodNotAllowed;
+        r.allow = "GET";
+      }
+    }
+    return r;
   }
   if (raw.size() < 3 || (raw[0] != "x" && raw[0] != "xcover") || raw[1] != "partners") return r;
 
@@ -147,6 +162,46 @@ long long QueryInt(std::string_view query, std::string_view name, long long fall
     pos = amp + 1;
   }
   return fallback;
+}
+
+std::optional<std::vector<std::pair<std::string, std::string>>> ParseQuery(std::string_view query) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto decode = [](std::string_view in, std::string& text) {
+    text.clear();
+    for (std::size_t i = 0; i < in.size(); ++i) {
+      if (in[i] == '+') {
+        text += ' ';
+      } else if (in[i] != '%') {
+        text += in[i];
+      } else {
+        if (i + 2 >= in.size()) return false;
+        const int hi = HexValue(in[i + 1]);
+        const int lo = HexValue(in[i + 2]);
+        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) return false;
+        text += static_cast<char>(hi * 16 + lo);
+        i += 2;
+      }
+    }
+    return true;
+  };
+  std::size_t pos = 0;
+  while (pos < query.size()) {
+    const std::size_t amp = query.find('&', pos);
+    const std::string_view pair =
+        query.substr(pos, amp == std::string_view::npos ? std::string_view::npos : amp - pos);
+    if (!pair.empty()) {
+      const std::size_t eq = pair.find('=');
+      std::string name, value;
+      if (!decode(pair.substr(0, eq), name)) return std::nullopt;
+      if (eq != std::string_view::npos && !decode(pair.substr(eq + 1), value)) {
+        return std::nullopt;
+      }
+      out.emplace_back(std::move(name), std::move(value));
+    }
+    if (amp == std::string_view::npos) break;
+    pos = amp + 1;
+  }
+  return out;
 }
 
 bool IsWriteRoute(RouteKind kind) {

@@ -3,8 +3,11 @@
 // /xcover, with or without a trailing slash.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace offerledger {
 
@@ -22,19 +25,22 @@ enum class RouteKind {
   kInstantBooking,
   kCancel,
   kConfirmCancellation,
-  kNotFound,          // no such route
-  kMethodNotAllowed,  // the path exists; `allow` lists its methods
-  kBadPath,           // malformed percent-encoding or a decoded '/' or NUL in a segment
+  kPartnerConversionReport,  // GET /x/partners/{p}/reports/conversion
+  kAdminConversionReport,    // GET /admin/v1/reports/conversion (bearer token)
+  kNotFound,                 // no such route
+  kMethodNotAllowed,         // the path exists; `allow` lists its methods
+  kBadPath,                  // malformed percent-encoding or a decoded '/' or NUL in a segment
 };
 
 struct Route {
   RouteKind kind = RouteKind::kNotFound;
   std::string partner;  // decoded path segments
   std::string id;
-  std::string sub_id;   // cancellation id
-  std::string path;     // raw path without the query
-  std::string query;    // raw query without '?'
-  std::string allow;    // for kMethodNotAllowed: "GET, POST"
+  std::string sub_id;  // cancellation id
+  std::string path;    // raw path without the query
+  std::string query;   // raw query without '?'
+  std::string allow;   // for kMethodNotAllowed: "GET, POST"
+  bool admin = false;  // under /admin/: behind the admin token, whatever the kind
 };
 
 Route MatchRoute(std::string_view method, std::string_view target);
@@ -42,6 +48,10 @@ Route MatchRoute(std::string_view method, std::string_view target);
 // Reads a non-negative integer query parameter; `fallback` when absent,
 // nullopt-like -1 when present but not a number.
 long long QueryInt(std::string_view query, std::string_view name, long long fallback);
+
+// The query's name=value pairs, percent-decoded ('+' is a space), in order;
+// nullopt when an escape is malformed or decodes to NUL.
+std::optional<std::vector<std::pair<std::string, std::string>>> ParseQuery(std::string_view query);
 
 // Whether a route changes state (and so takes an idempotency key).
 bool IsWriteRoute(RouteKind kind);
