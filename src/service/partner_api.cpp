@@ -33,10 +33,22 @@ Quote NewQuote(const PricedQuote& p, Micros now) {
   return q;
 }
 
-// A changed package and the events that record the change, in one unit of work.
-Status SaveChange(WriteTxn& tx, const QuotePackage& pkg, const std::vector<LedgerEvent>& events) {
-  if (Status s = tx.UpdatePackage(pkg); !s.ok()) return s;
+// Appends `events`, each with the price band of its price (conversion
+// roll-ups group offers by it; the catalog's price_bands decide the edges).
+Status AppendEvents(WriteTxn& tx, const Catalog& catalog, std::vector<LedgerEvent> events) {
+  for (LedgerEvent& e : events) {
+    const Currency* currency = FindCurrency(e.currency);
+    e.price_band = catalog.PriceBandsFor(e.currency)
+                       .Label(e.price, currency != nullptr ? currency->exponent : 2);
+  }
   return tx.AppendEvents(events);
+}
+
+// A changed package and the events that record the change, in one unit of work.
+Status SaveChange(WriteTxn& tx, const Catalog& catalog, const QuotePackage& pkg,
+                  std::vector<LedgerEvent> events) {
+  if (Status s = tx.UpdatePackage(pkg); !s.ok()) return s;
+  return AppendEvents(tx, catalog, std::move(events));
 }
 
 Status MergeFieldErrors(std::vector<FieldError>& into, const Status& st) {
@@ -160,7 +172,8 @@ ApiReply PartnerApi::CreateQuote(const RequestContext& ctx, const json::value& b
     if (Status s = tx.InsertPackage(*pkg); !s.ok()) return s;
     std::vector<const Quote*> all;
     for (const auto& q : pkg->quotes) all.push_back(&q);
-    if (Status s = tx.AppendEvents(EventsFor(EventKind::kOffered, *pkg, all, ctx.now)); !s.ok()) {
+    if (Status s = AppendEvents(tx, *catalog_, EventsFor(EventKind::kOffered, *pkg, all, ctx.now));
+        !s.ok()) {
       return s;
     }
     return ApiReply{201, RenderQuotePackage(*pkg, opts_.render)};
@@ -240,7 +253,8 @@ ApiReply PartnerApi::UpdateQuote(const RequestContext& ctx, std::string_view pac
     }
     if (!errors.empty()) return Status::Invalid("An API error occurred.", std::move(errors));
     pkg->updated_at = ctx.now;
-    if (Status s = SaveChange(tx, *pkg, EventsFor(EventKind::kRepriced, *pkg, changed, ctx.now));
+    if (Status s = SaveChange(tx, *catalog_, *pkg,
+                              EventsFor(EventKind::kRepriced, *pkg, changed, ctx.now));
         !s.ok())
       return s;
     return ApiReply{200, RenderQuotePackage(*pkg, opts_.render)};
@@ -260,7 +274,8 @@ ApiReply PartnerApi::AddQuotes(const RequestContext& ctx, std::string_view packa
     pkg->updated_at = ctx.now;
     std::vector<const Quote*> added;
     for (std::size_t k = before; k < pkg->quotes.size(); ++k) added.push_back(&pkg->quotes[k]);
-    if (Status s = SaveChange(tx, *pkg, EventsFor(EventKind::kOffered, *pkg, added, ctx.now));
+    if (Status s =
+            SaveChange(tx, *catalog_, *pkg, EventsFor(EventKind::kOffered, *pkg, added, ctx.now));
         !s.ok())
       return s;
     return ApiReply{201, RenderQuotePackage(*pkg, opts_.render)};
@@ -297,7 +312,8 @@ ApiReply PartnerApi::DeleteQuotes(const RequestContext& ctx, std::string_view pa
     std::vector<const Quote*> gone;
     gone.reserve(removed.size());
     for (const auto& q : removed) gone.push_back(&q);
-    if (Status s = SaveChange(tx, *pkg, EventsFor(EventKind::kWithdrawn, *pkg, gone, ctx.now));
+    if (Status s =
+            SaveChange(tx, *catalog_, *pkg, EventsFor(EventKind::kWithdrawn, *pkg, gone, ctx.now));
         !s.ok())
       return s;
     return ApiReply{200, RenderQuotePackage(*pkg, opts_.render)};
@@ -311,7 +327,7 @@ ApiReply PartnerApi::OptOut(const RequestContext& ctx, std::string_view package_
     auto events = ApplyOptOut(*pkg, ctx.now);
     if (!events.ok()) return events.status();
     if (!events->empty()) {  // an idempotent repeat records nothing
-      if (Status s = SaveChange(tx, *pkg, *events); !s.ok()) return s;
+      if (Status s = SaveChange(tx, *catalog_, *pkg, *events); !s.ok()) return s;
     }
     return ApiReply{204, ""};
   });
@@ -329,7 +345,7 @@ ApiReply PartnerApi::CreateBooking(const RequestContext& ctx, std::string_view p
     if (req->partner_transaction_id) pkg->partner_transaction_id = req->partner_transaction_id;
     auto events = ApplyBooking(*pkg, req->quote_ids, req->policyholder_json, ctx.now);
     if (!events.ok()) return events.status();
-    if (Status s = SaveChange(tx, *pkg, *events); !s.ok()) return s;
+    if (Status s = SaveChange(tx, *catalog_, *pkg, *events); !s.ok()) return s;
     return ApiReply{200, RenderBooking(*pkg, *partner, opts_.render)};
   });
 }
@@ -351,7 +367,7 @@ ApiReply PartnerApi::InstantBooking(const RequestContext& ctx, const json::value
     if (!booking.ok()) return booking.status();
     events.insert(events.end(), booking->begin(), booking->end());
     if (Status s = tx.InsertPackage(booked); !s.ok()) return s;
-    if (Status s = tx.AppendEvents(events); !s.ok()) return s;
+    if (Status s = AppendEvents(tx, *catalog_, std::move(events)); !s.ok()) return s;
     return ApiReply{200, RenderBooking(booked, *partner, opts_.render)};
   });
 }
@@ -411,7 +427,7 @@ ApiReply PartnerApi::Cancel(const RequestContext& ctx, std::string_view package_
     }
     auto events = ApplyCancellation(*pkg, ctx.now);
     if (!events.ok()) return events.status();
-    if (Status s = SaveChange(tx, *pkg, *events); !s.ok()) return s;
+    if (Status s = SaveChange(tx, *catalog_, *pkg, *events); !s.ok()) return s;
     return ApiReply{200, RenderCancellation(*pkg, who, {}, opts_.render)};
   });
 }
@@ -434,7 +450,7 @@ ApiReply PartnerApi::ConfirmCancellation(const RequestContext& ctx, std::string_
     }
     auto events = ApplyCancellation(*pkg, ctx.now);
     if (!events.ok()) return events.status();
-    if (Status s = SaveChange(tx, *pkg, *events); !s.ok()) return s;
+    if (Status s = SaveChange(tx, *catalog_, *pkg, *events); !s.ok()) return s;
     return ApiReply{200, RenderCancellation(*pkg, who, {}, opts_.render)};
   });
 }
