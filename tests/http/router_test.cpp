@@ -39,6 +39,10 @@ const char* KindName(RouteKind k) {
       return "kCancel";
     case RouteKind::kConfirmCancellation:
       return "kConfirmCancellation";
+    case RouteKind::kPartnerConversionReport:
+      return "kPartnerConversionReport";
+    case RouteKind::kAdminConversionReport:
+      return "kAdminConversionReport";
     case RouteKind::kNotFound:
       return "kNotFound";
     case RouteKind::kMethodNotAllowed:
@@ -73,6 +77,7 @@ const RouteCase kRoutes[] = {
     {"POST", "/bookings/PYWUR-TAPHT-INS/confirm_cancellation/u7Thv-d6C5P-8FAQW-CCL",
      RouteKind::kConfirmCancellation, "PYWUR-TAPHT-INS", "u7Thv-d6C5P-8FAQW-CCL"},
     {"POST", "/instant_booking", RouteKind::kInstantBooking, "", ""},
+    {"GET", "/reports/conversion", RouteKind::kPartnerConversionReport, "", ""},
 };
 
 TEST(MatchRouteTest, EveryRouteUnderBothPrefixesWithAndWithoutTrailingSlash) {
@@ -317,6 +322,38 @@ TEST(RouteClassTest, EveryMatchedPartnerRouteIsClassified) {
     Route r = MatchRoute(c.method, std::string("/x/partners/P") + c.rest);
     EXPECT_EQ(IsWriteRoute(r.kind), std::string(c.method) != "GET") << c.method << " " << c.rest;
   }
+}
+
+TEST(MatchRouteTest, AdminRoutesAreMarkedAndMatched) {
+  Route r = MatchRoute("GET", "/admin/v1/reports/conversion?from=2026-11-01&by=day");
+  EXPECT_KIND(r, RouteKind::kAdminConversionReport);
+  EXPECT_TRUE(r.admin);
+  EXPECT_EQ(r.query, "from=2026-11-01&by=day");
+  Route slash = MatchRoute("GET", "/admin/v1/reports/conversion/");
+  EXPECT_KIND(slash, RouteKind::kAdminConversionReport);
+
+  Route post = MatchRoute("POST", "/admin/v1/reports/conversion");
+  EXPECT_KIND(post, RouteKind::kMethodNotAllowed);
+  EXPECT_EQ(post.allow, "GET");
+  EXPECT_TRUE(post.admin);
+
+  // Any other path under /admin/ is still an admin path (the token is checked
+  // before the handler says whether it exists), but matches no route.
+  Route other = MatchRoute("GET", "/admin/v1/secrets");
+  EXPECT_KIND(other, RouteKind::kNotFound);
+  EXPECT_TRUE(other.admin);
+
+  // Partner routes are never admin routes.
+  EXPECT_FALSE(MatchRoute("GET", "/x/partners/LLODT/reports/conversion").admin);
+}
+
+TEST(MatchRouteTest, ReportsAreReadOnlyAndOtherClass) {
+  EXPECT_FALSE(IsWriteRoute(RouteKind::kPartnerConversionReport));
+  EXPECT_FALSE(IsWriteRoute(RouteKind::kAdminConversionReport));
+  EXPECT_FALSE(IsQuoteClassRoute(RouteKind::kPartnerConversionReport));
+  Route wrong = MatchRoute("POST", "/x/partners/LLODT/reports/conversion");
+  EXPECT_KIND(wrong, RouteKind::kMethodNotAllowed);
+  EXPECT_EQ(wrong.allow, "GET");
 }
 
 }  // namespace
