@@ -288,6 +288,93 @@ TEST(OutcomeTest, DaysAndCohorts) {
   EXPECT_EQ(EventSetsGroup(EventKind::kBooked), false);
 }
 
+LedgerEvent OfferEvent(EventKind kind, MinorUnits price, const std::string& band) {
+  LedgerEvent e;
+  e.kind = kind;
+  e.at = 3 * kMicrosPerDay + 5;
+  e.offered_at = 2 * kMicrosPerDay + 7;
+  e.partner = "P";
+  e.package_id = "PKG";
+  e.quote_id = "Q";
+  e.policy_type = "travel";
+  e.price = price;
+  e.price_band = band;
+  e.currency = "GBP";
+  e.customer_country = "GB";
+  return e;
+}
+
+TEST(ApplyToOfferTest, FirstOfferCountsThePackageUnlessCounted) {
+  OfferChange c = ApplyToOffer(std::nullopt, OfferEvent(EventKind::kOffered, 300, "2-5"), false);
+  ASSERT_TRUE(c.after.has_value());
+  EXPECT_EQ(c.after->key, (RollupKey{2, "P", "travel", "2-5", "GB", "GBP"}));
+  EXPECT_TRUE(c.after->counts_package);
+  EXPECT_EQ(c.after->outcome, OfferOutcome::kPending);
+  ASSERT_EQ(c.deltas.size(), 1u);
+  EXPECT_EQ(c.deltas[0].counts, OfferContribution(OfferOutcome::kPending, 300, true));
+
+  c = ApplyToOffer(std::nullopt, OfferEvent(EventKind::kOffered, 300, "2-5"), true);
+  EXPECT_FALSE(c.after->counts_package);
+  EXPECT_EQ(c.deltas[0].counts.packages_offered, 0);
+}
+
+TEST(ApplyToOfferTest, UnknownQuotesAreIgnored) {
+  for (EventKind k : {EventKind::kRepriced, EventKind::kWithdrawn, EventKind::kOptedOut,
+                      EventKind::kBooked, EventKind::kNotSelected, EventKind::kCancelled}) {
+    OfferChange c = ApplyToOffer(std::nullopt, OfferEvent(k, 300, "2-5"), false);
+    EXPECT_FALSE(c.after.has_value()) << EventKindName(k);
+    EXPECT_TRUE(c.deltas.empty());
+  }
+}
+
+TEST(ApplyToOfferTest, RepriceMovesBetweenRowsAndKeepsTheCohort) {
+  const OfferState before =
+      *ApplyToOffer(std::nullopt, OfferEvent(EventKind::kOffered, 300, "2-5"), false).after;
+  LedgerEvent e = OfferEvent(EventKind::kRepriced, 1200, "10-20");
+  e.offered_at = 9 * kMicrosPerDay;  // ignored: the cohort was fixed at the first offer
+  OfferChange c = ApplyToOffer(before, e, false);
+  ASSERT_TRUE(c.after.has_value());
+  EXPECT_EQ(c.after->key.day, 2);
+  EXPECT_EQ(c.after->key.price_band, "10-20");
+  EXPECT_EQ(c.after->price, 1200);
+  ASSERT_EQ(c.deltas.size(), 2u);
+  EXPECT_EQ(c.deltas[0].key.price_band, "2-5");
+  EXPECT_EQ(c.deltas[0].counts, Negated(OfferContribution(OfferOutcome::kPending, 300, true)));
+  EXPECT_EQ(c.deltas[1].key.price_band, "10-20");
+  EXPECT_EQ(c.deltas[1].counts, OfferContribution(OfferOutcome::kPending, 1200, true));
+}
+
+TEST(ApplyToOfferTest, OutcomeChangesStayInTheRow) {
+  OfferState s =
+      *ApplyToOffer(std::nullopt, OfferEvent(EventKind::kOffered, 300, "2-5"), false).after;
+  OfferChange c = ApplyToOffer(s, OfferEvent(EventKind::kOptedOut, 300, "2-5"), false);
+  ASSERT_EQ(c.deltas.size(), 1u);
+  RollupCounts expected;
+  expected.pending = -1;
+  expected.opted_out = 1;
+  expected.opt_out_events = 1;
+  EXPECT_EQ(c.deltas[0].counts, expected);
+  s = *c.after;
+  c = ApplyToOffer(s, OfferEvent(EventKind::kBooked, 300, "2-5"), false);
+  expected = {};
+  expected.opted_out = -1;
+  expected.booked = 1;
+  expected.premium_booked = 300;
+  EXPECT_EQ(c.deltas[0].counts, expected);
+  s = *c.after;
+  LedgerEvent cancel = OfferEvent(EventKind::kCancelled, 300, "2-5");
+  cancel.amount = 300;
+  cancel.data_json = R"({"within_cooling_off":true})";
+  c = ApplyToOffer(s, cancel, false);
+  EXPECT_EQ(c.after->outcome, OfferOutcome::kBooked);
+  expected = {};
+  expected.cancelled = 1;
+  expected.cancelled_cooling_off = 1;
+  expected.premium_refunded = 300;
+  ASSERT_EQ(c.deltas.size(), 1u);
+  EXPECT_EQ(c.deltas[0].counts, expected);
+}
+
 TEST(OutcomeTest, MakeEventCarriesTheCohort) {
   QuotePackage pkg;
   pkg.id = "P";
