@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "app/commands.h"
+#include "app/dashboard_assets.h"
 #include "app/default_catalog.h"
 #include "auth/signature_verifier.h"
 #include "domain/catalog.h"
@@ -105,6 +106,7 @@ int Serve(const ServeOptions& o) {
   }
   ReportRouteOptions report_opts;
   report_opts.decision_window_days = o.decision_window_days;
+  report_opts.dashboard_asset = &DashboardAsset;
   if (!LoadAdminToken(o, report_opts.admin_token)) return 2;
 
   auto store = OpenStore(o.db);

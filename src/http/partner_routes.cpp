@@ -91,6 +91,8 @@ void PartnerRoutes::Handle(const HttpRequest& req, HttpResponse& res) {
     case RouteKind::kMethodNotAllowed:
       return SetMethodNotAllowed(res, req, route);
     case RouteKind::kAdminConversionReport:  // only with route.admin, handled above
+    case RouteKind::kAdminDashboard:
+    case RouteKind::kAdminDashboardAsset:
       return SetError(res, Status::NotFound("No such route: " + route.path));
     default:
       return HandlePartnerCall(req, route, res);
@@ -123,6 +125,12 @@ void PartnerRoutes::HandleAdmin(const HttpRequest& req, const Route& route, Http
   if (!report_options_.admin_token) {
     return SetError(res, Status::NotFound("No such route: " + route.path));
   }
+  // The dashboard's page and files hold no data, and a browser opening a page
+  // cannot send a bearer token: they are served without it. The page asks for
+  // the token and sends it with every report it fetches.
+  if (route.kind == RouteKind::kAdminDashboard || route.kind == RouteKind::kAdminDashboardAsset) {
+    return HandleDashboard(route, res);
+  }
   if (!AdminAuthorized(req)) {
     SetError(res, Status::Unauthenticated("Missing or wrong admin token (Authorization: Bearer)."));
     res.headers.emplace_back("WWW-Authenticate", R"(Bearer realm="offerledger-admin")");
@@ -136,6 +144,25 @@ void PartnerRoutes::HandleAdmin(const HttpRequest& req, const Route& route, Http
     default:
       return SetError(res, Status::NotFound("No such route: " + route.path));
   }
+}
+
+void PartnerRoutes::HandleDashboard(const Route& route, HttpResponse& res) const {
+  // The page is "" (a path segment is never empty, so no file can be named so).
+  const std::string_view name = route.kind == RouteKind::kAdminDashboard ? "" : route.id;
+  std::optional<StaticAsset> asset;
+  if (report_options_.dashboard_asset != nullptr) asset = report_options_.dashboard_asset(name);
+  if (!asset) return SetError(res, Status::NotFound("No such route: " + route.path));
+  res.status = 200;
+  res.content_type = std::string(asset->content_type);
+  res.body = std::string(asset->body);
+  // Everything from this server, nothing inline, no framing, no referrer.
+  res.headers.emplace_back("Content-Security-Policy",
+                           "default-src 'none'; script-src 'self'; style-src 'self'; "
+                           "connect-src 'self'; img-src 'self' data:; base-uri 'none'; "
+                           "form-action 'none'; frame-ancestors 'none'");
+  res.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  res.headers.emplace_back("Referrer-Policy", "no-referrer");
+  res.headers.emplace_back("Cache-Control", "no-cache");
 }
 
 void PartnerRoutes::HandleReport(const Route& route, const std::optional<std::string>& partner,

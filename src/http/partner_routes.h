@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "auth/signature_verifier.h"
 #include "http/http_types.h"
@@ -15,11 +16,21 @@
 
 namespace offerledger {
 
+// A file served as is (the admin dashboard's page, script, style).
+struct StaticAsset {
+  std::string_view content_type;  // "text/html; charset=utf-8"
+  std::string_view body;
+};
+
 struct ReportRouteOptions {
   // The admin API's bearer token; nullopt: no admin API (its routes answer 404).
   std::optional<std::string> admin_token;
   // Days after the offer day from which a pending offer counts as no answer.
   int decision_window_days = 7;
+  // The admin dashboard's files by name ("" is the page, /admin/dashboard;
+  // "app.js" is /admin/dashboard/app.js); nullopt: no such file. Null: no
+  // dashboard. Served only when the admin API is on.
+  std::optional<StaticAsset> (*dashboard_asset)(std::string_view name) = nullptr;
 };
 
 class PartnerRoutes {
@@ -34,6 +45,7 @@ class PartnerRoutes {
   void HandlePartnerCall(const HttpRequest& req, const struct Route& route, HttpResponse& res);
   void HandleAdmin(const HttpRequest& req, const struct Route& route, HttpResponse& res);
   bool AdminAuthorized(const HttpRequest& req) const;
+  void HandleDashboard(const struct Route& route, HttpResponse& res) const;
   // The conversion report of the query in `route`; of `partner` only if set.
   void HandleReport(const struct Route& route, const std::optional<std::string>& partner,
                     HttpResponse& res);

@@ -97,6 +97,17 @@ Route MatchRoute(std::string_view method, std::string_view target) {
         r.allow = "GET";
       }
     }
+    // The dashboard page and its files (served without the token, see
+    // PartnerRoutes::HandleAdmin); the file name is matched verbatim.
+    if ((raw.size() == 2 || raw.size() == 3) && raw[1] == "dashboard") {
+      if (method == "GET" || method == "HEAD") {
+        r.kind = raw.size() == 2 ? RouteKind::kAdminDashboard : RouteKind::kAdminDashboardAsset;
+        if (raw.size() == 3) r.id = std::string(raw[2]);
+      } else {
+        r.kind = RouteKind::kMethodNotAllowed;
+        r.allow = "GET, HEAD";
+      }
+    }
     return r;
   }
   if (raw.size() < 3 || (raw[0] != "x" && raw[0] != "xcover") || raw[1] != "partners") return r;

@@ -27,6 +27,8 @@ enum class RouteKind {
   kConfirmCancellation,
   kPartnerConversionReport,  // GET /x/partners/{p}/reports/conversion
   kAdminConversionReport,    // GET /admin/v1/reports/conversion (bearer token)
+  kAdminDashboard,           // GET /admin/dashboard: the dashboard page (no token: the page asks)
+  kAdminDashboardAsset,      // GET /admin/dashboard/{file}: its script, style and Chart.js (`id`)
   kNotFound,                 // no such route
   kMethodNotAllowed,         // the path exists; `allow` lists its methods
   kBadPath,                  // malformed percent-encoding or a decoded '/' or NUL in a segment
