@@ -12,9 +12,17 @@ packages=(
   libyaml-cpp-dev zlib1g-dev
   libpq-dev postgresql
   curl ca-certificates
+  chromium   # the dashboard's end-to-end test drives it headless (never a downloaded browser)
 )
 
 missing=()
+# The build installs the dashboard's chart library with npm (web/package-lock.json).
+# Any Node.js >= 18 will do: Debian's, or one already installed another way
+# (NodeSource's nodejs bundles npm and conflicts with Debian's npm package).
+if ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
+
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
     missing+=("$p")
