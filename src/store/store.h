@@ -112,9 +112,13 @@ class Store {
   virtual Result<std::vector<RollupRow>> ReadRollups(const RollupFilter& filter) {
     return Status::Internal("this store keeps no roll-ups");
   }
+  // The price band of a price in a currency (from the catalog's price_bands).
+  using PriceBandOf = std::function<std::string(MinorUnits price, const std::string& currency)>;
   // The same rows recomputed from the events alone (for verification), with
-  // the price bands recorded on the events.
-  virtual Result<std::vector<RollupRow>> RecountRollups(const RollupFilter& filter) {
+  // the price bands recorded on the events or, given `band_of`, re-derived
+  // ones (to check roll-ups rebuilt after the band edges changed).
+  virtual Result<std::vector<RollupRow>> RecountRollups(const RollupFilter& filter,
+                                                        const PriceBandOf& band_of = nullptr) {
     return Status::Internal("this store keeps no roll-ups");
   }
   // Recomputes every roll-up from the events in one write (e.g. after the

@@ -751,10 +751,15 @@ Result<std::vector<RollupRow>> SqliteStore::ReadRollups(const RollupFilter& filt
   return sqlite::ReadRollupRows(*lease, filter);
 }
 
-Result<std::vector<RollupRow>> SqliteStore::RecountRollups(const RollupFilter& filter) {
+Result<std::vector<RollupRow>> SqliteStore::RecountRollups(const RollupFilter& filter,
+                                                          const PriceBandOf& band_of) {
   OL_ASSIGN_OR_RETURN(ReaderPool::Lease lease, readers_->Acquire());
+  sqlite::BandOfEvent band_of_event;
+  if (band_of) {
+    band_of_event = [&band_of](const LedgerEvent& e) { return band_of(e.price, e.currency); };
+  }
   OL_ASSIGN_OR_RETURN(sqlite::ReplayedRollups replayed,
-                      sqlite::ReplayEvents(*lease, filter.partner, nullptr));
+                      sqlite::ReplayEvents(*lease, filter.partner, band_of_event));
   return sqlite::RowsIn(replayed, filter);
 }
 

@@ -95,7 +95,8 @@ class SqliteStore final : public Store {
   // C++ (RecountRollups), and both rewritten from that replay in one write
   // (RebuildRollups). See docs/storage.md.
   Result<std::vector<RollupRow>> ReadRollups(const RollupFilter& filter) override;
-  Result<std::vector<RollupRow>> RecountRollups(const RollupFilter& filter) override;
+  Result<std::vector<RollupRow>> RecountRollups(const RollupFilter& filter,
+                                                const PriceBandOf& band_of = nullptr) override;
   Result<std::int64_t> RebuildRollups(
       const std::function<std::string(MinorUnits price, const std::string& currency)>& band_of)
       override;
