@@ -408,6 +408,8 @@ async function checkLogin(context, url) {
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   fs.mkdirSync(args.artifacts, { recursive: true });
+  const failureShot = path.join(args.artifacts, 'dashboard-failure.png');
+  fs.rmSync(failureShot, { force: true });  // from an earlier failed run
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'offerledger-e2e-'));
   let server = null;
   let context = null;
@@ -447,7 +449,7 @@ async function main() {
     ok = true;
   } finally {
     if (!ok && page) {
-      await page.screenshot({ path: path.join(args.artifacts, 'dashboard-failure.png'), fullPage: true }).catch(() => {});
+      await page.screenshot({ path: failureShot, fullPage: true }).catch(() => {});
     }
     if (context) await context.close().catch(() => {});
     if (server) {
