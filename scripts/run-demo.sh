@@ -10,6 +10,7 @@ DB=${DB:-sqlite:./offerledger.db}
 LISTEN=${LISTEN:-127.0.0.1:8080}
 PARTNER=${PARTNER:-DEMO}
 CREDS=${CREDS:-.offerledger-demo.json}
+ADMIN_TOKEN_FILE=${ADMIN_TOKEN_FILE:-.offerledger-admin-token}
 
 # The demo partner is created on first start; if its credentials file is
 # lost, a new key is issued; if the database was removed, the partner is made
@@ -23,6 +24,13 @@ elif [[ ! -s $CREDS ]] || ! grep -q "$(sed -n 's/.*"api_key": *"\([^"]*\)".*/\1/
   "$BIN" partner add-key "$PARTNER" --db "$DB" --json > "$CREDS.tmp"
   mv "$CREDS.tmp" "$CREDS"
 fi
+
+# The admin token opens the dashboard and the admin report API; made once,
+# kept beside the credentials (mode 600).
+if [[ ! -s $ADMIN_TOKEN_FILE ]]; then
+  openssl rand -hex 24 > "$ADMIN_TOKEN_FILE"
+fi
+ADMIN_TOKEN=$(cat "$ADMIN_TOKEN_FILE")
 
 field() { sed -n "s/.*\"$1\": *\"\([^\"]*\)\".*/\1/p" "$CREDS"; }
 KEY=$(field api_key)
@@ -52,5 +60,13 @@ cat <<EOT
     P=/x/partners/$PARTNER/bookings/\$ID/opt_out
     curl -si -X POST -H @<(sign post \$P) $BASE\$P | head -1     # HTTP/1.1 204 No Content
 
+  Then the conversion report and the dashboard:
+
+    build/offerledger report conversion --db $DB --group partner,policy_type
+    open $BASE/admin/dashboard#token=$ADMIN_TOKEN
+    (admin token in $ADMIN_TOKEN_FILE; the dashboard counts an offer as "no answer"
+     after the decision window, 7 days: pass DECISION_WINDOW_DAYS=0 to make run to see it at once)
+
 EOT
-exec "$BIN" serve --listen "$LISTEN" --db "$DB"
+exec "$BIN" serve --listen "$LISTEN" --db "$DB" --admin-token-file "$ADMIN_TOKEN_FILE" \
+  --decision-window-days "${DECISION_WINDOW_DAYS:-7}"

@@ -43,6 +43,10 @@ const char* KindName(RouteKind k) {
       return "kPartnerConversionReport";
     case RouteKind::kAdminConversionReport:
       return "kAdminConversionReport";
+    case RouteKind::kAdminDashboard:
+      return "kAdminDashboard";
+    case RouteKind::kAdminDashboardAsset:
+      return "kAdminDashboardAsset";
     case RouteKind::kNotFound:
       return "kNotFound";
     case RouteKind::kMethodNotAllowed:
@@ -354,6 +358,21 @@ TEST(MatchRouteTest, ReportsAreReadOnlyAndOtherClass) {
   Route wrong = MatchRoute("POST", "/x/partners/LLODT/reports/conversion");
   EXPECT_KIND(wrong, RouteKind::kMethodNotAllowed);
   EXPECT_EQ(wrong.allow, "GET");
+}
+
+TEST(MatchRouteTest, DashboardPageAndAssets) {
+  Route page = MatchRoute("GET", "/admin/dashboard");
+  EXPECT_KIND(page, RouteKind::kAdminDashboard);
+  EXPECT_TRUE(page.admin);
+  EXPECT_KIND(MatchRoute("HEAD", "/admin/dashboard/"), RouteKind::kAdminDashboard);
+  Route asset = MatchRoute("GET", "/admin/dashboard/chart.js");
+  EXPECT_KIND(asset, RouteKind::kAdminDashboardAsset);
+  EXPECT_EQ(asset.id, "chart.js");
+  Route post = MatchRoute("POST", "/admin/dashboard");
+  EXPECT_KIND(post, RouteKind::kMethodNotAllowed);
+  EXPECT_EQ(post.allow, "GET, HEAD");
+  // Deeper paths are no asset.
+  EXPECT_KIND(MatchRoute("GET", "/admin/dashboard/a/b.js"), RouteKind::kNotFound);
 }
 
 }  // namespace
