@@ -148,7 +148,11 @@ void PartnerRoutes::HandleAdmin(const HttpRequest& req, const Route& route, Http
 
 void PartnerRoutes::HandleDashboard(const Route& route, HttpResponse& res) const {
   // The page is "" (a path segment is never empty, so no file can be named so).
-  const std::string_view name = route.kind == RouteKind::kAdminDashboard ? "" : route.id;
+  // (Both arms are string_views: a `"" : route.id` would make a temporary
+  // std::string that dies before `name` is used.)
+  const std::string_view name = route.kind == RouteKind::kAdminDashboard
+                                    ? std::string_view()
+                                    : std::string_view(route.id);
   std::optional<StaticAsset> asset;
   if (report_options_.dashboard_asset != nullptr) asset = report_options_.dashboard_asset(name);
   if (!asset) return SetError(res, Status::NotFound("No such route: " + route.path));
