@@ -53,4 +53,35 @@ class PricingPolicy {
 // or the one nearest to it.
 std::unique_ptr<PricingPolicy> MakePolicy(PolicyKind kind);
 
+// The policies with their tuning exposed (MakePolicy uses the defaults;
+// docs/optimizer.md explains each value).
+struct ThompsonOptions {
+  // Pseudo-trials an arm borrows from the other arms, weighted by
+  // kernel^(grid distance) and capped at `borrow_cap` in total, so the
+  // borrowing matters while an arm has little data and fades as it gains it.
+  double kernel = 0.5;
+  double borrow_cap = 20.0;
+  // Strength (pseudo-trials) of the prior centred on the context's pooled
+  // take-up, tilted so that it falls as the price rises.
+  double prior_strength = 2.0;
+  // Project each posterior sample onto non-increasing take-up in price
+  // (pool-adjacent-violators) before the argmax of multiplier x p.
+  bool monotone = true;
+};
+std::unique_ptr<PricingPolicy> MakeThompsonPolicy(ThompsonOptions options = {});
+// UCB1 on rewards multiplier x booked scaled to [0, 1] by the largest
+// multiplier; every untried arm first, in grid order.
+std::unique_ptr<PricingPolicy> MakeUcbPolicy();
+// With probability epsilon a uniformly random arm, otherwise the arm with the
+// best empirical multiplier x take-up (untried arms first).
+std::unique_ptr<PricingPolicy> MakeEpsilonGreedyPolicy(double epsilon = 0.1);
+std::unique_ptr<PricingPolicy> MakeFixedPolicy();
+
+// The weighted least-squares projection of `values` onto non-increasing
+// sequences (pool-adjacent-violators); `weights` (> 0) as long as `values`.
+// In place.
+void ProjectNonIncreasing(double* values, const double* weights, std::size_t n);
+
+double MultiplierValue(Rate r);  // 1.10 for 1'100'000'000 nanos
+
 }  // namespace offerledger

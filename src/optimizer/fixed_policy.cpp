@@ -1,0 +1,35 @@
+// `fixed`: the catalog price (multiplier 1, or the grid's nearest to it).
+#include <cstdlib>
+
+#include "optimizer/policy.h"
+
+namespace offerledger {
+namespace {
+
+class FixedPolicy final : public PricingPolicy {
+ public:
+  std::size_t Choose(const std::vector<ArmStats>& arms, std::mt19937_64& /*rng*/) const override {
+    std::size_t best = 0;
+    for (std::size_t i = 1; i < arms.size(); ++i) {
+      if (std::llabs(arms[i].multiplier.nanos - Rate::kOne) <
+          std::llabs(arms[best].multiplier.nanos - Rate::kOne)) {
+        best = i;
+      }
+    }
+    return best;
+  }
+  std::vector<double> EstimatedTakeUp(const std::vector<ArmStats>& arms) const override {
+    std::vector<double> out;
+    out.reserve(arms.size());
+    for (const ArmStats& a : arms) {
+      out.push_back(a.trials() > 0 ? static_cast<double>(a.successes) / a.trials() : 0.0);
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<PricingPolicy> MakeFixedPolicy() { return std::make_unique<FixedPolicy>(); }
+
+}  // namespace offerledger
