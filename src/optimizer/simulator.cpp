@@ -75,7 +75,8 @@ Result<SimulationReport> Simulate(const Market& market, const SimulationOptions&
   const int points = std::max(1, options.curve_points);
   for (std::size_t p = 0; p < options.policies.size(); ++p) {
     const PolicyKind kind = options.policies[p];
-    auto policy = MakePolicy(kind);
+    auto policy =
+        kind == PolicyKind::kThompson ? MakeThompsonPolicy(options.thompson) : MakePolicy(kind);
     // Each policy's own randomness, independent of the market's draws.
     std::mt19937_64 rng(options.seed * 0x9E3779B97F4A7C15ULL + 1 + p);
     PolicyResult r;

@@ -27,6 +27,8 @@ struct SimulationOptions {
   std::int64_t delay = 0;
   // Points of each cumulative-regret curve (evenly spaced, the last at N).
   int curve_points = 200;
+  // Tuning of the thompson policy (for comparing variants).
+  ThompsonOptions thompson;
 };
 
 struct PolicyResult {
