@@ -49,6 +49,52 @@ struct IdempotentReply {
   Micros created_at = 0;
 };
 
+// Price-optimizer arms (docs/optimizer-live.md): what the offers made at one
+// price multiplier became, per finest context (partner, product, customer
+// country) and cohort day. The catalog's context dimensions are applied when
+// reading (ArmFilter), so changing them needs no rebuild.
+struct ArmRow {
+  std::string policy_type;
+  std::string partner;
+  std::string country;
+  std::int64_t multiplier_nanos = 0;
+  std::int64_t day = 0;        // cohort: UTC day of the first offer
+  std::int64_t successes = 0;  // booked
+  std::int64_t failures = 0;   // opted out or not selected
+  std::int64_t pending = 0;    // no answer yet
+  bool operator==(const ArmRow&) const = default;
+};
+
+// Which offers an arm read sums: one product, and optionally one partner
+// and/or one customer country (nullopt: every one — the dimension is not
+// part of the context).
+struct ArmFilter {
+  std::string policy_type;
+  std::optional<std::string> partner;
+  std::optional<std::string> country;
+};
+
+// One arm as the optimizer reads it, summed over cohort days. Offers still
+// pending `decision_window_days` or more after their cohort day (today - day
+// >= window, as in the conversion report's no_answer) count as failures:
+// `failures` includes `no_answer`, `pending` does not.
+struct ArmTotals {
+  std::int64_t multiplier_nanos = 0;
+  std::int64_t successes = 0;
+  std::int64_t failures = 0;
+  std::int64_t pending = 0;
+  std::int64_t no_answer = 0;
+  bool operator==(const ArmTotals&) const = default;
+};
+
+// A finest context that has arms.
+struct ArmContext {
+  std::string policy_type;
+  std::string partner;
+  std::string country;
+  bool operator==(const ArmContext&) const = default;
+};
+
 struct BookingPage {
   std::int64_t count = 0;  // all bookings of the partner
   std::vector<QuotePackage> results;
@@ -127,6 +173,26 @@ class Store {
   virtual Result<std::int64_t> RebuildRollups(
       const std::function<std::string(MinorUnits price, const std::string& currency)>& band_of) {
     return Status::Internal("this store keeps no roll-ups");
+  }
+
+  // Optimizer arms (see ArmRow), kept by AppendEvents in the same
+  // transaction. ReadArms: the arms of `filter` in ascending multiplier order,
+  // summed over days, no-answers counted as failures (see ArmTotals).
+  virtual Result<std::vector<ArmTotals>> ReadArms(const ArmFilter& filter, std::int64_t today,
+                                                  int decision_window_days) {
+    return Status::Internal("this store keeps no optimizer arms");
+  }
+  // Every finest context (product, partner, country) that has arms.
+  virtual Result<std::vector<ArmContext>> ListArmContexts() {
+    return Status::Internal("this store keeps no optimizer arms");
+  }
+  // The raw rows (non-zero ones, in key order), and the same recomputed from
+  // the events alone (verification).
+  virtual Result<std::vector<ArmRow>> ReadArmRows() {
+    return Status::Internal("this store keeps no optimizer arms");
+  }
+  virtual Result<std::vector<ArmRow>> RecountArmRows() {
+    return Status::Internal("this store keeps no optimizer arms");
   }
 
   // Cheap liveness probe: the database answers a query.

@@ -399,7 +399,8 @@ TEST(RollupMigrationTest, AVersionOneDatabaseGetsItsRollupsOnUpgrade) {
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   {
     RawDb raw(path);
-    EXPECT_EQ(raw.Int("SELECT max(version) FROM schema_migrations"), 2);
+    EXPECT_EQ(raw.Int("SELECT max(version) FROM schema_migrations"),
+              sqlite::SchemaMigrations().back().version);
     // Every event's cohort is its quote's first offer; no bands were recorded.
     EXPECT_EQ(raw.Int("SELECT count(*) FROM events WHERE offered_at = " + std::to_string(kDay0)),
               4);
@@ -420,6 +421,15 @@ TEST(RollupMigrationTest, AVersionOneDatabaseGetsItsRollupsOnUpgrade) {
   ASSERT_TRUE(recount.ok());
   ASSERT_EQ(recount->size(), 1u);
   EXPECT_EQ((*recount)[0].counts, expected);
+  // Migration 3 built the optimizer arms of those offers too (one booked,
+  // one not selected, both at the catalog price).
+  auto arms = (*store)->ReadArmRows();
+  ASSERT_TRUE(arms.ok()) << arms.status().ToString();
+  ASSERT_EQ(arms->size(), 1u);
+  EXPECT_EQ((*arms)[0], (ArmRow{"travel", "LLODT", "GB", 1'000'000'000, kDayNo, 1, 1, 0}));
+  auto arms_recount = (*store)->RecountArmRows();
+  ASSERT_TRUE(arms_recount.ok());
+  EXPECT_EQ(*arms_recount, *arms);
 }
 
 }  // namespace

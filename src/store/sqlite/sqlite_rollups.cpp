@@ -1,5 +1,7 @@
 #include "store/sqlite/sqlite_rollups.h"
 
+#include <algorithm>
+#include <tuple>
 #include <unordered_set>
 #include <utility>
 
@@ -103,14 +105,19 @@ Status AddToRollup(Connection& c, const RollupDelta& d) {
   return st.Run();
 }
 
-Result<std::optional<OfferState>> LoadOffer(Connection& c, const std::string& quote_id) {
+constexpr std::int64_t kOneNanos = 1'000'000'000;
+
+// An offer's multiplier (offer_state.multiplier_nanos, v3) is loaded with it.
+Result<std::optional<OfferState>> LoadOffer(Connection& c, const std::string& quote_id,
+                                            std::int64_t* multiplier_nanos) {
   OL_ASSIGN_OR_RETURN(Statement st,
                       c.Prepare("SELECT day, partner, policy_type, price_band, country, currency, "
-                                "package_id, price, outcome, counts_package "
+                                "package_id, price, outcome, counts_package, multiplier_nanos "
                                 "FROM offer_state WHERE quote_id = ?1"));
   st.Bind(1, quote_id);
   OL_ASSIGN_OR_RETURN(bool row, st.Step());
   if (!row) return std::optional<OfferState>();
+  *multiplier_nanos = st.Int(10);
   OfferState s;
   s.key = ReadKey(st, 0);
   s.package_id = st.Text(6);
@@ -125,18 +132,31 @@ Result<std::optional<OfferState>> LoadOffer(Connection& c, const std::string& qu
   return std::optional<OfferState>(std::move(s));
 }
 
-Status SaveOffer(Connection& c, const std::string& quote_id, const OfferState& s) {
-  OL_ASSIGN_OR_RETURN(
-      Statement st,
-      c.Prepare("INSERT INTO offer_state(quote_id, package_id, partner, day, policy_type, "
-                "price_band, country, currency, price, outcome, counts_package) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
-                "ON CONFLICT(quote_id) DO UPDATE SET package_id = excluded.package_id, "
-                "partner = excluded.partner, day = excluded.day, "
-                "policy_type = excluded.policy_type, price_band = excluded.price_band, "
-                "country = excluded.country, currency = excluded.currency, "
-                "price = excluded.price, outcome = excluded.outcome, "
-                "counts_package = excluded.counts_package"));
+// `multiplier_nanos`: nullopt before schema v3 (migration 2's backfill).
+Status SaveOffer(Connection& c, const std::string& quote_id, const OfferState& s,
+                 std::optional<std::int64_t> multiplier_nanos) {
+  static const std::string kV2 =
+      "INSERT INTO offer_state(quote_id, package_id, partner, day, policy_type, "
+      "price_band, country, currency, price, outcome, counts_package) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+      "ON CONFLICT(quote_id) DO UPDATE SET package_id = excluded.package_id, "
+      "partner = excluded.partner, day = excluded.day, "
+      "policy_type = excluded.policy_type, price_band = excluded.price_band, "
+      "country = excluded.country, currency = excluded.currency, "
+      "price = excluded.price, outcome = excluded.outcome, "
+      "counts_package = excluded.counts_package";
+  static const std::string kV3 =
+      "INSERT INTO offer_state(quote_id, package_id, partner, day, policy_type, "
+      "price_band, country, currency, price, outcome, counts_package, multiplier_nanos) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+      "ON CONFLICT(quote_id) DO UPDATE SET package_id = excluded.package_id, "
+      "partner = excluded.partner, day = excluded.day, "
+      "policy_type = excluded.policy_type, price_band = excluded.price_band, "
+      "country = excluded.country, currency = excluded.currency, "
+      "price = excluded.price, outcome = excluded.outcome, "
+      "counts_package = excluded.counts_package, multiplier_nanos = excluded.multiplier_nanos";
+  OL_ASSIGN_OR_RETURN(Statement st, c.Prepare(multiplier_nanos ? kV3 : kV2));
+  if (multiplier_nanos) st.Bind(12, *multiplier_nanos);
   st.Bind(1, quote_id)
       .Bind(2, s.package_id)
       .Bind(3, s.key.partner)
@@ -158,6 +178,90 @@ Result<bool> PackageCounted(Connection& c, const std::string& package_id) {
   return st.Step();
 }
 
+// -------------------------------------------------------------------- arms
+
+// What one offer contributes to its arm row.
+ArmRow ArmOf(const OfferState& s, std::int64_t multiplier_nanos, int sign) {
+  ArmRow a;
+  a.policy_type = s.key.policy_type;
+  a.partner = s.key.partner;
+  a.country = s.key.country;
+  a.multiplier_nanos = multiplier_nanos;
+  a.day = s.key.day;
+  switch (s.outcome) {
+    case OfferOutcome::kPending:
+      a.pending = sign;
+      break;
+    case OfferOutcome::kBooked:
+      a.successes = sign;
+      break;
+    case OfferOutcome::kOptedOut:
+    case OfferOutcome::kNotSelected:
+      a.failures = sign;
+      break;
+    case OfferOutcome::kWithdrawn:
+      break;
+  }
+  return a;
+}
+
+bool SameArm(const ArmRow& a, const ArmRow& b) {
+  return a.policy_type == b.policy_type && a.partner == b.partner && a.country == b.country &&
+         a.multiplier_nanos == b.multiplier_nanos && a.day == b.day;
+}
+bool ArmZero(const ArmRow& a) { return a.successes == 0 && a.failures == 0 && a.pending == 0; }
+auto ArmKeyOf(const ArmRow& a) {
+  return std::tie(a.policy_type, a.partner, a.country, a.multiplier_nanos, a.day);
+}
+
+// The arm changes of an offer going from (before, m_before) to (after, m_after):
+// at most two non-zero rows.
+std::vector<ArmRow> ArmDeltas(const std::optional<OfferState>& before, std::int64_t m_before,
+                              const OfferState& after, std::int64_t m_after) {
+  std::vector<ArmRow> out;
+  ArmRow plus = ArmOf(after, m_after, +1);
+  if (before) {
+    ArmRow minus = ArmOf(*before, m_before, -1);
+    if (SameArm(minus, plus)) {
+      plus.successes += minus.successes;
+      plus.failures += minus.failures;
+      plus.pending += minus.pending;
+    } else if (!ArmZero(minus)) {
+      out.push_back(minus);
+    }
+  }
+  if (!ArmZero(plus)) out.push_back(plus);
+  return out;
+}
+
+Status AddToArm(Connection& c, const ArmRow& a) {
+  OL_ASSIGN_OR_RETURN(
+      Statement st,
+      c.Prepare("INSERT INTO arms(policy_type, partner, country, multiplier_nanos, day, "
+                "successes, failures, pending) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+                "ON CONFLICT(policy_type, partner, country, multiplier_nanos, day) DO UPDATE SET "
+                "successes = successes + excluded.successes, "
+                "failures = failures + excluded.failures, pending = pending + excluded.pending"));
+  st.Bind(1, a.policy_type)
+      .Bind(2, a.partner)
+      .Bind(3, a.country)
+      .Bind(4, a.multiplier_nanos)
+      .Bind(5, a.day)
+      .Bind(6, a.successes)
+      .Bind(7, a.failures)
+      .Bind(8, a.pending);
+  return st.Run();
+}
+
+// The multiplier of an offer after event `e` (`before`: it had been offered
+// at `m_before`): offered and repriced set it, other events keep it.
+std::int64_t MultiplierAfter(bool offered_before, std::int64_t m_before, const LedgerEvent& e) {
+  if (!offered_before || EventSetsGroup(e.kind)) {
+    return e.price_multiplier_nanos > 0 ? e.price_multiplier_nanos : kOneNanos;
+  }
+  return m_before;
+}
+
 // ------------------------------------------------------------------ replay
 
 // Applies events in order to in-memory offers and rows.
@@ -171,13 +275,44 @@ class Replayer {
     OfferChange change = ApplyToOffer(before, e, package_counted);
     if (!change.after) return;
     for (const RollupDelta& d : change.deltas) out_.rows[d.key] += d.counts;
+    const std::int64_t m_before = before ? out_.multipliers[e.quote_id] : kOneNanos;
+    const std::int64_t m_after = MultiplierAfter(before.has_value(), m_before, e);
+    out_.multipliers[e.quote_id] = m_after;
+    for (const ArmRow& d : ArmDeltas(before, m_before, *change.after, m_after)) {
+      ArmRow zero = d;
+      zero.successes = zero.failures = zero.pending = 0;
+      ArmRow& row = arms_.try_emplace(ArmKeyString(d), zero).first->second;
+      row.successes += d.successes;
+      row.failures += d.failures;
+      row.pending += d.pending;
+    }
     if (change.after->counts_package) counted_packages_.insert(change.after->package_id);
     out_.offers[e.quote_id] = std::move(*change.after);
   }
-  ReplayedRollups Take() { return std::move(out_); }
+  ReplayedRollups Take() {
+    for (auto& [k, row] : arms_) {
+      if (!ArmZero(row)) out_.arms.push_back(row);
+    }
+    std::sort(out_.arms.begin(), out_.arms.end(),
+              [](const ArmRow& a, const ArmRow& b) { return ArmKeyOf(a) < ArmKeyOf(b); });
+    return std::move(out_);
+  }
 
  private:
+  static std::string ArmKeyString(const ArmRow& a) {
+    std::string k = a.policy_type;
+    k += '\x1f';
+    k += a.partner;
+    k += '\x1f';
+    k += a.country;
+    k += '\x1f';
+    k += std::to_string(a.multiplier_nanos);
+    k += '\x1f';
+    k += std::to_string(a.day);
+    return k;
+  }
   ReplayedRollups out_;
+  std::unordered_map<std::string, ArmRow> arms_;
   std::unordered_set<std::string> counted_packages_;
 };
 
@@ -188,7 +323,8 @@ bool InFilter(const RollupKey& k, const RollupFilter& f) {
 }  // namespace
 
 Status ApplyEventToRollups(Connection& c, const LedgerEvent& e) {
-  OL_ASSIGN_OR_RETURN(std::optional<OfferState> before, LoadOffer(c, e.quote_id));
+  std::int64_t m_before = kOneNanos;
+  OL_ASSIGN_OR_RETURN(std::optional<OfferState> before, LoadOffer(c, e.quote_id, &m_before));
   bool package_counted = false;
   if (!before && e.kind == EventKind::kOffered) {
     OL_ASSIGN_OR_RETURN(package_counted, PackageCounted(c, e.package_id));
@@ -196,8 +332,12 @@ Status ApplyEventToRollups(Connection& c, const LedgerEvent& e) {
   const OfferChange change = ApplyToOffer(before, e, package_counted);
   if (!change.after) return Status::Ok();  // not about an offer: nothing to count
   for (const RollupDelta& d : change.deltas) OL_RETURN_IF_ERROR(AddToRollup(c, d));
-  if (before == change.after) return Status::Ok();
-  return SaveOffer(c, e.quote_id, *change.after);
+  const std::int64_t m_after = MultiplierAfter(before.has_value(), m_before, e);
+  for (const ArmRow& d : ArmDeltas(before, m_before, *change.after, m_after)) {
+    OL_RETURN_IF_ERROR(AddToArm(c, d));
+  }
+  if (before == change.after && m_before == m_after) return Status::Ok();
+  return SaveOffer(c, e.quote_id, *change.after, m_after);
 }
 
 Result<std::vector<RollupRow>> ReadRollupRows(Connection& c, const RollupFilter& filter) {
@@ -222,7 +362,7 @@ Result<ReplayedRollups> ReplayEvents(Connection& c, const std::optional<std::str
                                      const BandOfEvent& band_of) {
   const std::string sql =
       "SELECT kind, at, offered_at, partner, package_id, quote_id, policy_type, price, amount, "
-      "currency, customer_country, price_band, data FROM events" +
+      "currency, customer_country, price_band, data, price_multiplier_nanos FROM events" +
       std::string(partner ? " WHERE partner = ?1" : "") + " ORDER BY seq";
   OL_ASSIGN_OR_RETURN(Statement st, c.Prepare(sql));
   if (partner) st.Bind(1, *partner);
@@ -247,6 +387,7 @@ Result<ReplayedRollups> ReplayEvents(Connection& c, const std::optional<std::str
     e.customer_country = st.Text(10);
     e.price_band = st.Text(11);
     if (e.kind == EventKind::kCancelled) e.data_json = st.Text(12);
+    e.price_multiplier_nanos = st.Int(13);
     if (band_of && EventSetsGroup(e.kind)) e.price_band = band_of(e);
     replayer.Apply(e);
   }
@@ -261,11 +402,21 @@ std::vector<RollupRow> RowsIn(const ReplayedRollups& replayed, const RollupFilte
   return rows;
 }
 
-Result<std::int64_t> RewriteRollups(Connection& c, const ReplayedRollups& replayed) {
+Result<std::int64_t> RewriteRollups(Connection& c, const ReplayedRollups& replayed,
+                                    bool with_arms) {
   OL_RETURN_IF_ERROR(
       c.Exec("DELETE FROM offer_state; DELETE FROM rollups;", "clearing the roll-ups"));
   for (const auto& [quote_id, offer] : replayed.offers) {
-    OL_RETURN_IF_ERROR(SaveOffer(c, quote_id, offer));
+    std::optional<std::int64_t> m;
+    if (with_arms) {
+      const auto it = replayed.multipliers.find(quote_id);
+      m = it != replayed.multipliers.end() ? it->second : kOneNanos;
+    }
+    OL_RETURN_IF_ERROR(SaveOffer(c, quote_id, offer, m));
+  }
+  if (with_arms) {
+    OL_RETURN_IF_ERROR(c.Exec("DELETE FROM arms", "clearing the optimizer arms"));
+    for (const ArmRow& a : replayed.arms) OL_RETURN_IF_ERROR(AddToArm(c, a));
   }
   std::int64_t written = 0;
   for (const auto& [key, counts] : replayed.rows) {
@@ -278,8 +429,80 @@ Result<std::int64_t> RewriteRollups(Connection& c, const ReplayedRollups& replay
 
 Status BackfillRollups(Connection& c) {
   OL_ASSIGN_OR_RETURN(ReplayedRollups replayed, ReplayEvents(c, std::nullopt, nullptr));
-  auto written = RewriteRollups(c, replayed);
+  auto written = RewriteRollups(c, replayed, /*with_arms=*/false);  // schema v2
   return written.ok() ? Status::Ok() : written.status();
+}
+
+Status BackfillArms(Connection& c) {
+  OL_ASSIGN_OR_RETURN(ReplayedRollups replayed, ReplayEvents(c, std::nullopt, nullptr));
+  OL_RETURN_IF_ERROR(c.Exec("DELETE FROM arms", "clearing the optimizer arms"));
+  for (const ArmRow& a : replayed.arms) OL_RETURN_IF_ERROR(AddToArm(c, a));
+  for (const auto& [quote_id, m] : replayed.multipliers) {
+    if (m == kOneNanos) continue;  // the column's default
+    OL_ASSIGN_OR_RETURN(Statement st, c.Prepare("UPDATE offer_state SET multiplier_nanos = ?2 "
+                                                "WHERE quote_id = ?1"));
+    st.Bind(1, quote_id).Bind(2, m);
+    OL_RETURN_IF_ERROR(st.Run());
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<ArmTotals>> ReadArmTotals(Connection& c, const ArmFilter& filter,
+                                             std::int64_t today, int decision_window_days) {
+  // Pending offers of cohort days <= today - window are no-answers (failures).
+  std::string sql =
+      "SELECT multiplier_nanos, sum(successes), sum(failures), "
+      "sum(CASE WHEN day > ?2 THEN pending ELSE 0 END), "
+      "sum(CASE WHEN day <= ?2 THEN pending ELSE 0 END) FROM arms WHERE policy_type = ?1";
+  if (filter.partner) sql += " AND partner = ?3";
+  if (filter.country) sql += " AND country = ?4";
+  sql += " GROUP BY multiplier_nanos ORDER BY multiplier_nanos";
+  OL_ASSIGN_OR_RETURN(Statement st, c.Prepare(sql));
+  st.Bind(1, filter.policy_type).Bind(2, today - decision_window_days);
+  if (filter.partner) st.Bind(3, *filter.partner);
+  if (filter.country) st.Bind(4, *filter.country);
+  std::vector<ArmTotals> out;
+  for (;;) {
+    OL_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    ArmTotals t;
+    t.multiplier_nanos = st.Int(0);
+    t.successes = st.Int(1);
+    t.no_answer = st.Int(4);
+    t.failures = st.Int(2) + t.no_answer;
+    t.pending = st.Int(3);
+    if (t.successes == 0 && t.failures == 0 && t.pending == 0) continue;
+    out.push_back(t);
+  }
+  return out;
+}
+
+Result<std::vector<ArmContext>> ReadArmContexts(Connection& c) {
+  OL_ASSIGN_OR_RETURN(Statement st, c.Prepare("SELECT DISTINCT policy_type, partner, country "
+                                              "FROM arms ORDER BY policy_type, partner, country"));
+  std::vector<ArmContext> out;
+  for (;;) {
+    OL_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    out.push_back({st.Text(0), st.Text(1), st.Text(2)});
+  }
+  return out;
+}
+
+Result<std::vector<ArmRow>> ReadAllArmRows(Connection& c) {
+  OL_ASSIGN_OR_RETURN(Statement st,
+                      c.Prepare("SELECT policy_type, partner, country, multiplier_nanos, day, "
+                                "successes, failures, pending FROM arms ORDER BY policy_type, "
+                                "partner, country, multiplier_nanos, day"));
+  std::vector<ArmRow> out;
+  for (;;) {
+    OL_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    ArmRow a{st.Text(0), st.Text(1), st.Text(2), st.Int(3),
+             st.Int(4),  st.Int(5),  st.Int(6),  st.Int(7)};
+    if (!ArmZero(a)) out.push_back(std::move(a));
+  }
+  return out;
 }
 
 }  // namespace offerledger::sqlite

@@ -24,10 +24,17 @@
 #include "domain/conversion.h"
 #include "domain/ledger_event.h"
 #include "store/sqlite/sqlite_db.h"
+#include "store/store.h"
 
 namespace offerledger::sqlite {
 
-// Updates offer_state and rollups for event `e`, just appended.
+// Updates offer_state, rollups and arms (schema v3) for event `e`, just appended.
+// An offer's arm is (partner, product, country, multiplier, cohort day) of
+// the offer as it stands: offered and repriced set its multiplier to the
+// event's price_multiplier_nanos (kept in offer_state.multiplier_nanos);
+// its outcome counts pending (pending), successes (booked) or failures
+// (opted_out, not_selected); withdrawn counts nothing. A change of outcome
+// moves the offer from one counter (and arm) to another.
 Status ApplyEventToRollups(Connection& c, const LedgerEvent& e);
 
 // The rows of the rollups table in `filter`, in key order, all-zero rows left out.
@@ -36,7 +43,9 @@ Result<std::vector<RollupRow>> ReadRollupRows(Connection& c, const RollupFilter&
 // Roll-ups and offer states recomputed from the events.
 struct ReplayedRollups {
   std::map<RollupKey, RollupCounts> rows;
-  std::unordered_map<std::string, OfferState> offers;  // by quote id
+  std::unordered_map<std::string, OfferState> offers;         // by quote id
+  std::unordered_map<std::string, std::int64_t> multipliers;  // by quote id (v3)
+  std::vector<ArmRow> arms;                                   // v3: non-zero arm rows in key order
 };
 
 // The band of an offered or re-priced event; nullptr: the band the event recorded.
@@ -51,9 +60,20 @@ std::vector<RollupRow> RowsIn(const ReplayedRollups& replayed, const RollupFilte
 
 // Replaces offer_state and rollups with `replayed`; returns the number of
 // roll-up rows written. Run it inside a write transaction.
-Result<std::int64_t> RewriteRollups(Connection& c, const ReplayedRollups& replayed);
+// `with_arms`: also offer_state.multiplier_nanos and the arms table (schema v3).
+Result<std::int64_t> RewriteRollups(Connection& c, const ReplayedRollups& replayed,
+                                    bool with_arms = true);
 
 // Schema migration 2: the roll-ups of the events already in the database.
 Status BackfillRollups(Connection& c);
+// Schema migration 3: the arms (and offer multipliers) of those events.
+Status BackfillArms(Connection& c);
+
+// Arms: summed per multiplier for `filter` (see Store::ReadArms), every
+// finest context, and the raw non-zero rows in key order.
+Result<std::vector<ArmTotals>> ReadArmTotals(Connection& c, const ArmFilter& filter,
+                                             std::int64_t today, int decision_window_days);
+Result<std::vector<ArmContext>> ReadArmContexts(Connection& c);
+Result<std::vector<ArmRow>> ReadAllArmRows(Connection& c);
 
 }  // namespace offerledger::sqlite

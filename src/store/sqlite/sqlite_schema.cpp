@@ -148,12 +148,33 @@ CREATE TABLE rollups (
 CREATE INDEX rollups_by_partner ON rollups(partner, day);
 )sql";
 
+// Version 3: the price optimizer's arms (docs/optimizer-live.md). Each offer
+// remembers the multiplier it was offered at; `arms` counts the outcomes of
+// the offers per (product, partner, customer country, multiplier, cohort day).
+constexpr std::string_view kSchemaV3 = R"sql(
+ALTER TABLE offer_state ADD COLUMN multiplier_nanos INTEGER NOT NULL DEFAULT 1000000000;
+
+CREATE TABLE arms (
+  policy_type      TEXT    NOT NULL,
+  partner          TEXT    NOT NULL,
+  country          TEXT    NOT NULL,
+  multiplier_nanos INTEGER NOT NULL,
+  day              INTEGER NOT NULL,
+  successes        INTEGER NOT NULL DEFAULT 0,
+  failures         INTEGER NOT NULL DEFAULT 0,
+  pending          INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (policy_type, partner, country, multiplier_nanos, day)
+) STRICT, WITHOUT ROWID;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema: partners, api_keys, packages, events, idempotency", kSchemaV1},
     // The roll-ups of the events already written are replayed from them
     // (with the bands they recorded: none).
     {2, "conversion roll-ups: events.offered_at/price_band, offer_state, rollups", kSchemaV2,
      &BackfillRollups},
+    // The arms of the offers already made are replayed from their events.
+    {3, "optimizer arms: offer_state.multiplier_nanos, arms", kSchemaV3, &BackfillArms},
 };
 
 }  // namespace

@@ -752,7 +752,7 @@ Result<std::vector<RollupRow>> SqliteStore::ReadRollups(const RollupFilter& filt
 }
 
 Result<std::vector<RollupRow>> SqliteStore::RecountRollups(const RollupFilter& filter,
-                                                          const PriceBandOf& band_of) {
+                                                           const PriceBandOf& band_of) {
   OL_ASSIGN_OR_RETURN(ReaderPool::Lease lease, readers_->Acquire());
   sqlite::BandOfEvent band_of_event;
   if (band_of) {
@@ -773,6 +773,31 @@ Result<std::int64_t> SqliteStore::RebuildRollups(
   });
   if (!s.ok()) return s;
   return written;
+}
+
+// -------------------------------------------------------------------- arms
+
+Result<std::vector<ArmTotals>> SqliteStore::ReadArms(const ArmFilter& filter, std::int64_t today,
+                                                     int decision_window_days) {
+  OL_ASSIGN_OR_RETURN(ReaderPool::Lease lease, readers_->Acquire());
+  return sqlite::ReadArmTotals(*lease, filter, today, decision_window_days);
+}
+
+Result<std::vector<ArmContext>> SqliteStore::ListArmContexts() {
+  OL_ASSIGN_OR_RETURN(ReaderPool::Lease lease, readers_->Acquire());
+  return sqlite::ReadArmContexts(*lease);
+}
+
+Result<std::vector<ArmRow>> SqliteStore::ReadArmRows() {
+  OL_ASSIGN_OR_RETURN(ReaderPool::Lease lease, readers_->Acquire());
+  return sqlite::ReadAllArmRows(*lease);
+}
+
+Result<std::vector<ArmRow>> SqliteStore::RecountArmRows() {
+  OL_ASSIGN_OR_RETURN(ReaderPool::Lease lease, readers_->Acquire());
+  OL_ASSIGN_OR_RETURN(sqlite::ReplayedRollups replayed,
+                      sqlite::ReplayEvents(*lease, std::nullopt, nullptr));
+  return std::move(replayed.arms);
 }
 
 // ------------------------------------------------------------ maintenance

@@ -100,6 +100,11 @@ class SqliteStore final : public Store {
   Result<std::int64_t> RebuildRollups(
       const std::function<std::string(MinorUnits price, const std::string& currency)>& band_of)
       override;
+  Result<std::vector<ArmTotals>> ReadArms(const ArmFilter& filter, std::int64_t today,
+                                          int decision_window_days) override;
+  Result<std::vector<ArmContext>> ListArmContexts() override;
+  Result<std::vector<ArmRow>> ReadArmRows() override;
+  Result<std::vector<ArmRow>> RecountArmRows() override;
   Status Ping() override;
   Result<std::int64_t> PurgeReplies(Micros before) override;
   void Close() override;
