@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   offerledger::RegisterServeCommand(app);
   offerledger::RegisterPartnerCommand(app);
   offerledger::RegisterReportCommand(app);
+  offerledger::RegisterSimulateCommand(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }
