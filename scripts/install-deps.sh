@@ -10,6 +10,7 @@ packages=(
   libssl-dev openssl libsqlite3-dev sqlite3 libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libyaml-cpp-dev zlib1g-dev
+  libplplot-dev plplot-driver-cairo   # `offerledger simulate --plot` (regret curves, PNG via pngcairo)
   libpq-dev postgresql
   curl ca-certificates
   chromium   # the dashboard's end-to-end test drives it headless (never a downloaded browser)
