@@ -10,6 +10,7 @@ void RegisterServeCommand(CLI::App& app);
 void RegisterPartnerCommand(CLI::App& app);
 void RegisterReportCommand(CLI::App& app);
 void RegisterSimulateCommand(CLI::App& app);
+void RegisterOptimizerCommand(CLI::App& app);
 
 // Default database URL for every subcommand that takes --db.
 inline constexpr const char* kDefaultDb = "sqlite:./offerledger.db";

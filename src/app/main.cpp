@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   offerledger::RegisterPartnerCommand(app);
   offerledger::RegisterReportCommand(app);
   offerledger::RegisterSimulateCommand(app);
+  offerledger::RegisterOptimizerCommand(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

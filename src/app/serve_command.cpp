@@ -31,6 +31,8 @@ struct ServeOptions {
   bool allow_sha1 = false;
   std::string admin_token_file;  // empty: OFFERLEDGER_ADMIN_TOKEN, else no admin API
   int decision_window_days = 7;
+  std::string pricing = "catalog";            // catalog | fixed | optimize
+  std::string optimizer_policy = "thompson";  // thompson | ucb | egreedy | fixed
 };
 
 // The admin API token: the file's content (surrounding whitespace removed)
@@ -108,6 +110,24 @@ int Serve(const ServeOptions& o) {
   report_opts.decision_window_days = o.decision_window_days;
   report_opts.dashboard_asset = &DashboardAsset;
   if (!LoadAdminToken(o, report_opts.admin_token)) return 2;
+  PriceChooserOptions chooser_opts;
+  {
+    auto mode = ParsePricingMode(o.pricing);
+    if (!mode.ok()) {
+      std::cerr << "offerledger serve: " << mode.status().message() << "\n";
+      return 2;
+    }
+    chooser_opts.mode = *mode;
+    auto policy = ParsePolicyKind(o.optimizer_policy);
+    if (!policy.ok()) {
+      std::cerr << "offerledger serve: --optimizer-policy: " << policy.status().message() << "\n";
+      return 2;
+    }
+    chooser_opts.policy = *policy;
+    chooser_opts.decision_window_days = o.decision_window_days;
+  }
+  report_opts.catalog = *catalog;
+  report_opts.optimizer = chooser_opts;
 
   auto store = OpenStore(o.db);
   if (!store.ok()) {
@@ -143,6 +163,7 @@ int Serve(const ServeOptions& o) {
   while (!api_opts.render.public_url.empty() && api_opts.render.public_url.back() == '/') {
     api_opts.render.public_url.pop_back();
   }
+  api_opts.chooser = std::make_shared<PriceChooser>(**store, chooser_opts);
   api = std::make_unique<PartnerApi>(**store, *catalog, api_opts);
   const bool admin_api = report_opts.admin_token.has_value();
   routes = std::make_unique<PartnerRoutes>(**store, *api, verifier_opts, api_opts.render.public_url,
@@ -152,7 +173,8 @@ int Serve(const ServeOptions& o) {
             << " (db " << o.db << ", catalog "
             << (o.catalog.empty() ? std::string("built-in") : o.catalog) << " with "
             << (*catalog)->products().size() << " products, " << server_opts.threads
-            << " threads, admin API " << (admin_api ? "on" : "off") << ")" << std::endl;
+            << " threads, admin API " << (admin_api ? "on" : "off") << ", pricing " << o.pricing
+            << " (" << o.optimizer_policy << "))" << std::endl;
   server.Run();
   (void)server_ptr;
   (*store)->Close();
@@ -193,6 +215,16 @@ void RegisterServeCommand(CLI::App& app) {
                   "conversion reports")
       ->capture_default_str()
       ->check(CLI::Range(0, 3650));
+  cmd->add_option("--pricing", opts->pricing,
+                  "catalog: each product as its catalog entry's \"pricing\" says; fixed: every "
+                  "product at its catalog price (the optimizer's kill switch); optimize: every "
+                  "product with a multiplier grid optimized (docs/optimizer-live.md)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"catalog", "fixed", "optimize"}));
+  cmd->add_option("--optimizer-policy", opts->optimizer_policy,
+                  "How the optimizer chooses a multiplier: thompson, ucb, egreedy or fixed")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"thompson", "ucb", "egreedy", "fixed"}));
   cmd->callback([opts] {
     const int rc = Serve(*opts);
     if (rc != 0) throw CLI::RuntimeError(rc);

@@ -117,6 +117,13 @@ const FieldSpec* Product::FindField(std::string_view field_name) const {
   return nullptr;
 }
 
+bool Product::ContextHas(std::string_view dimension) const {
+  for (const std::string& d : optimizer_context) {
+    if (d == dimension) return true;
+  }
+  return false;
+}
+
 const CurrencyTerms* Product::FindTerms(std::string_view currency_code) const {
   const auto it = currencies.find(std::string(currency_code));
   return it == currencies.end() ? nullptr : &it->second;

@@ -92,10 +92,19 @@ struct Product {
   // the multiplier grid it may choose from.
   std::string pricing = "fixed";
   std::vector<Rate> multiplier_grid;  // strictly ascending, every entry > 0
+  // The dimensions the optimizer learns separately ("optimizer_context"):
+  // a subset of kOptimizerDimensions, in that order. The product (its
+  // policy_type) is always one: each product has its own grid.
+  std::vector<std::string> optimizer_context = {"partner", "policy_type", "customer_country"};
+  bool ContextHas(std::string_view dimension) const;
 
   const FieldSpec* FindField(std::string_view field_name) const;
   const CurrencyTerms* FindTerms(std::string_view currency_code) const;
 };
+
+// The dimensions an optimizer context may use. Never personal data.
+inline constexpr std::string_view kOptimizerDimensions[] = {"partner", "policy_type",
+                                                            "customer_country"};
 
 // Everything the pricing of one quote depends on besides the request.
 struct PricingContext {

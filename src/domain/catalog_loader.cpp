@@ -592,6 +592,39 @@ class Loader {
     }
   }
 
+  // The optimizer's context dimensions: names from kOptimizerDimensions, each
+  // at most once; kept in the canonical order, policy_type always included.
+  void OptimizerContext(Product& p, const json::array& arr, const std::string& path) {
+    std::vector<std::string> seen;
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+      const std::string dpath = Index(path, i);
+      if (!arr[i].is_string()) {
+        Add(dpath, "expected one of \"partner\", \"policy_type\", \"customer_country\"");
+        continue;
+      }
+      const std::string name(arr[i].get_string().data(), arr[i].get_string().size());
+      bool known = false;
+      for (std::string_view d : kOptimizerDimensions) known = known || d == name;
+      if (!known) {
+        Add(dpath, "unknown dimension '" + name +
+                       "': only \"partner\", \"policy_type\" and \"customer_country\" "
+                       "(never personal data)");
+        continue;
+      }
+      if (std::find(seen.begin(), seen.end(), name) != seen.end()) {
+        Add(dpath, "'" + name + "' is listed twice");
+        continue;
+      }
+      seen.push_back(name);
+    }
+    p.optimizer_context.clear();
+    for (std::string_view d : kOptimizerDimensions) {
+      if (d == "policy_type" || std::find(seen.begin(), seen.end(), d) != seen.end()) {
+        p.optimizer_context.emplace_back(d);
+      }
+    }
+  }
+
   // One list of price band edges: decimal strings in major units, strictly
   // ascending, each > 0 and at most kMaxBandEdge. Returns the edges at
   // `exponent` (nullopt entries dropped) and records the problems; with
@@ -644,7 +677,7 @@ class Loader {
     CheckKeys(obj, path,
               {"policy_type", "version", "name", "code", "version_id", "group", "fields",
                "cover_period", "insured_value", "premium_rate", "currencies", "taxes", "content",
-               "renewable", "pricing", "multiplier_grid"});
+               "renewable", "pricing", "multiplier_grid", "optimizer_context"});
     Product p;
     if (auto s = String(obj, "policy_type", path, true)) {
       p.policy_type = *s;
@@ -701,6 +734,9 @@ class Loader {
     }
     if (const json::array* g = Array(obj, "multiplier_grid", path, false)) {
       Grid(p, *g, Join(path, "multiplier_grid"));
+    }
+    if (const json::array* d = Array(obj, "optimizer_context", path, false)) {
+      OptimizerContext(p, *d, Join(path, "optimizer_context"));
     }
     if (p.pricing == "optimize" && p.multiplier_grid.empty()) {
       Add(Join(path, "multiplier_grid"), "required (non-empty) when pricing is \"optimize\"");

@@ -139,6 +139,8 @@ void PartnerRoutes::HandleAdmin(const HttpRequest& req, const Route& route, Http
   switch (route.kind) {
     case RouteKind::kAdminConversionReport:
       return HandleReport(route, std::nullopt, res);
+    case RouteKind::kAdminOptimizer:
+      return HandleOptimizer(res);
     case RouteKind::kMethodNotAllowed:
       return SetMethodNotAllowed(res, req, route);
     default:
@@ -150,9 +152,8 @@ void PartnerRoutes::HandleDashboard(const Route& route, HttpResponse& res) const
   // The page is "" (a path segment is never empty, so no file can be named so).
   // (Both arms are string_views: a `"" : route.id` would make a temporary
   // std::string that dies before `name` is used.)
-  const std::string_view name = route.kind == RouteKind::kAdminDashboard
-                                    ? std::string_view()
-                                    : std::string_view(route.id);
+  const std::string_view name =
+      route.kind == RouteKind::kAdminDashboard ? std::string_view() : std::string_view(route.id);
   std::optional<StaticAsset> asset;
   if (report_options_.dashboard_asset != nullptr) asset = report_options_.dashboard_asset(name);
   if (!asset) return SetError(res, Status::NotFound("No such route: " + route.path));
@@ -167,6 +168,19 @@ void PartnerRoutes::HandleDashboard(const Route& route, HttpResponse& res) const
   res.headers.emplace_back("X-Content-Type-Options", "nosniff");
   res.headers.emplace_back("Referrer-Policy", "no-referrer");
   res.headers.emplace_back("Cache-Control", "no-cache");
+}
+
+void PartnerRoutes::HandleOptimizer(HttpResponse& res) {
+  if (report_options_.catalog == nullptr) {
+    return SetError(res, Status::NotFound("No such route: /admin/v1/optimizer"));
+  }
+  auto view =
+      BuildOptimizerView(store_, *report_options_.catalog, report_options_.optimizer, NowMicros());
+  if (!view.ok()) return SetError(res, view.status());
+  res.status = 200;
+  res.content_type = "application/json";
+  res.body = OptimizerViewJson(*view);
+  res.headers.emplace_back("Cache-Control", "no-store");
 }
 
 void PartnerRoutes::HandleReport(const Route& route, const std::optional<std::string>& partner,

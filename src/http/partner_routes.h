@@ -31,6 +31,10 @@ struct ReportRouteOptions {
   // "app.js" is /admin/dashboard/app.js); nullopt: no such file. Null: no
   // dashboard. Served only when the admin API is on.
   std::optional<StaticAsset> (*dashboard_asset)(std::string_view name) = nullptr;
+  // GET /admin/v1/optimizer: the catalog and the optimizer's settings (mode,
+  // policy, decision window). Null catalog: the route answers 404.
+  std::shared_ptr<const Catalog> catalog;
+  PriceChooserOptions optimizer;
 };
 
 class PartnerRoutes {
@@ -49,6 +53,7 @@ class PartnerRoutes {
   // The conversion report of the query in `route`; of `partner` only if set.
   void HandleReport(const struct Route& route, const std::optional<std::string>& partner,
                     HttpResponse& res);
+  void HandleOptimizer(HttpResponse& res);
 
   Store& store_;
   PartnerApi& api_;

@@ -97,6 +97,14 @@ Route MatchRoute(std::string_view method, std::string_view target) {
         r.allow = "GET";
       }
     }
+    if (raw.size() == 3 && raw[1] == "v1" && raw[2] == "optimizer") {
+      if (method == "GET") {
+        r.kind = RouteKind::kAdminOptimizer;
+      } else {
+        r.kind = RouteKind::kMethodNotAllowed;
+        r.allow = "GET";
+      }
+    }
     // The dashboard page and its files (served without the token, see
     // PartnerRoutes::HandleAdmin); the file name is matched verbatim.
     if ((raw.size() == 2 || raw.size() == 3) && raw[1] == "dashboard") {

@@ -27,6 +27,7 @@ enum class RouteKind {
   kConfirmCancellation,
   kPartnerConversionReport,  // GET /x/partners/{p}/reports/conversion
   kAdminConversionReport,    // GET /admin/v1/reports/conversion (bearer token)
+  kAdminOptimizer,           // GET /admin/v1/optimizer: the live optimizer's arms (bearer token)
   kAdminDashboard,           // GET /admin/dashboard: the dashboard page (no token: the page asks)
   kAdminDashboardAsset,      // GET /admin/dashboard/{file}: its script, style and Chart.js (`id`)
   kNotFound,                 // no such route

@@ -116,11 +116,22 @@ Status PartnerApi::PriceInto(QuotePackage& pkg, const std::vector<json::object>&
   std::vector<FieldError> errors;
   const PricingContext pricing{pkg.currency, pkg.customer_country, now, Rate{Rate::kOne}};
   for (std::size_t i = 0; i < requests.size(); ++i) {
-    auto priced =
-        catalog_->PriceQuote(requests[i], pricing, "request." + std::to_string(index_base + i));
+    const std::string prefix = "request." + std::to_string(index_base + i);
+    auto priced = catalog_->PriceQuote(requests[i], pricing, prefix);
     if (!priced.ok()) {
       if (Status s = MergeFieldErrors(errors, priced.status()); !s.ok()) return s;
       continue;
+    }
+    if (opts_.chooser != nullptr && priced->product != nullptr &&
+        opts_.chooser->Optimizes(*priced->product)) {
+      PricingContext chosen = pricing;
+      chosen.multiplier =
+          opts_.chooser->Choose(*priced->product, pkg.partner, pkg.customer_country, now);
+      if (chosen.multiplier != pricing.multiplier) {
+        auto repriced = catalog_->PriceQuote(requests[i], chosen, prefix);
+        if (!repriced.ok()) return repriced.status();
+        priced = std::move(repriced);
+      }
     }
     pkg.quotes.push_back(NewQuote(*priced, now));
   }
@@ -242,6 +253,11 @@ ApiReply PartnerApi::UpdateQuote(const RequestContext& ctx, std::string_view pac
       Quote& q = pkg->quotes[k];
       PricingContext qctx = pricing;
       qctx.multiplier = Rate{q.price_multiplier_nanos};
+      if (opts_.chooser != nullptr) {
+        if (const Product* p = catalog_->Find(q.policy_type, q.policy_type_version)) {
+          qctx.multiplier = opts_.chooser->Keep(*p, qctx.multiplier);
+        }
+      }
       auto priced = catalog_->RepriceQuote(q, updates[k], qctx, error_prefix[k]);
       if (!priced.ok()) {
         if (Status s = MergeFieldErrors(errors, priced.status()); !s.ok()) return s;

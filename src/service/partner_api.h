@@ -19,6 +19,7 @@
 
 #include "api/response_renderer.h"
 #include "domain/catalog.h"
+#include "service/price_chooser.h"
 #include "store/store.h"
 
 namespace offerledger {
@@ -43,6 +44,9 @@ struct PartnerApiOptions {
   RenderOptions render;
   Micros idempotency_window = Micros{24} * 3600 * kMicrosPerSecond;
   std::int64_t max_list_limit = 100;
+  // The price optimizer (docs/optimizer-live.md); null: every quote at its
+  // catalog price (multiplier 1).
+  std::shared_ptr<PriceChooser> chooser;
 };
 
 class PartnerApi {
@@ -79,8 +83,10 @@ class PartnerApi {
   Result<QuotePackage> LoadForUpdate(WriteTxn& tx, const RequestContext& ctx,
                                      std::string_view package_id);
   // Prices `requests` into quotes appended to `pkg`; field errors under "request.N".
-  Status PriceInto(QuotePackage& pkg, const std::vector<boost::json::object>& requests,
-                   Micros now, std::size_t index_base);
+  // Optimized products are priced at the multiplier the chooser picks for the
+  // offer's context, and the quote records it.
+  Status PriceInto(QuotePackage& pkg, const std::vector<boost::json::object>& requests, Micros now,
+                   std::size_t index_base);
   Result<QuotePackage> NewPackage(const RequestContext& ctx, const boost::json::value& body,
                                   bool instant, std::string* policyholder_json);
 
