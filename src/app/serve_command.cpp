@@ -33,6 +33,7 @@ struct ServeOptions {
   int decision_window_days = 7;
   std::string pricing = "catalog";            // catalog | fixed | optimize
   std::string optimizer_policy = "thompson";  // thompson | ucb | egreedy | fixed
+  int optimizer_refresh_ms = 1000;            // how long the arms of a context are reused
 };
 
 // The admin API token: the file's content (surrounding whitespace removed)
@@ -125,6 +126,7 @@ int Serve(const ServeOptions& o) {
     }
     chooser_opts.policy = *policy;
     chooser_opts.decision_window_days = o.decision_window_days;
+    chooser_opts.cache_ttl = static_cast<Micros>(o.optimizer_refresh_ms) * 1000;
   }
   report_opts.catalog = *catalog;
   report_opts.optimizer = chooser_opts;
@@ -225,6 +227,11 @@ void RegisterServeCommand(CLI::App& app) {
                   "How the optimizer chooses a multiplier: thompson, ucb, egreedy or fixed")
       ->capture_default_str()
       ->check(CLI::IsMember({"thompson", "ucb", "egreedy", "fixed"}));
+  cmd->add_option("--optimizer-refresh-ms", opts->optimizer_refresh_ms,
+                  "How long the optimizer reuses the arms it read for a context before reading "
+                  "them from the database again")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 600000));
   cmd->callback([opts] {
     const int rc = Serve(*opts);
     if (rc != 0) throw CLI::RuntimeError(rc);
