@@ -723,29 +723,24 @@ struct VariantResult {
   Stats warm_read, warm_build, warm_render;
 };
 
-VariantResult TimeVariant(const fs::path& db, const ol::ReportQuery& q, const std::string& by,
-                          int cold_reps, int warm_reps) {
-  VariantResult v;
-  v.by = by;
-  for (int i = 0; i < cold_reps; ++i) {
-    const auto t0 = Clock::now();
-    auto store = OpenStore(db);
-    v.cold_open.ms.push_back(MsSince(t0));
-    const ReportRun run = RunReport(*store, q);
-    v.cold.ms.push_back(run.report_ms);
-    v.cold_answer.ms.push_back(run.answer_ms);
-  }
+// One cold run: a freshly opened store (SQLite's page cache empty), one report.
+void ColdRun(const fs::path& db, const ol::ReportQuery& q, VariantResult& v) {
+  const auto t0 = Clock::now();
   auto store = OpenStore(db);
-  for (int i = 0; i < 2; ++i) RunReport(*store, q);  // warm-up
-  for (int i = 0; i < warm_reps; ++i) {
-    v.last = RunReport(*store, q);
-    v.warm.ms.push_back(v.last.report_ms);
-    v.warm_answer.ms.push_back(v.last.answer_ms);
-    v.warm_read.ms.push_back(v.last.read_ms);
-    v.warm_build.ms.push_back(v.last.build_ms);
-    v.warm_render.ms.push_back(v.last.render_ms);
-  }
-  return v;
+  v.cold_open.ms.push_back(MsSince(t0));
+  const ReportRun run = RunReport(*store, q);
+  v.cold.ms.push_back(run.report_ms);
+  v.cold_answer.ms.push_back(run.answer_ms);
+}
+
+// One warm run, on a store kept open (and warmed up) across runs.
+void WarmRun(ol::Store& store, const ol::ReportQuery& q, VariantResult& v) {
+  v.last = RunReport(store, q);
+  v.warm.ms.push_back(v.last.report_ms);
+  v.warm_answer.ms.push_back(v.last.answer_ms);
+  v.warm_read.ms.push_back(v.last.read_ms);
+  v.warm_build.ms.push_back(v.last.build_ms);
+  v.warm_render.ms.push_back(v.last.render_ms);
 }
 
 // The naive way: the month's events grouped by cohort day and group, per kind.
@@ -755,37 +750,32 @@ struct NaiveResult {
   std::int64_t groups = 0;
 };
 
-NaiveResult TimeNaive(const fs::path& db_path, std::int64_t from_day, std::int64_t to_day,
-                      int reps) {
-  NaiveResult r;
+void NaiveRun(const fs::path& db_path, std::int64_t from_day, std::int64_t to_day, NaiveResult& r) {
   const std::string sql =
       "SELECT offered_at / 86400000000 AS day, partner, policy_type, price_band, "
       "customer_country, currency, kind, count(*), sum(price), sum(amount) FROM events "
       "WHERE offered_at >= ?1 AND offered_at < ?2 "
       "GROUP BY day, partner, policy_type, price_band, customer_country, currency, kind";
-  for (int i = 0; i < reps; ++i) {
-    sqlite3* db = OpenReadOnly(db_path);
-    const auto t0 = Clock::now();
-    sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
-      Die(std::string("naive query: ") + sqlite3_errmsg(db));
-    }
-    sqlite3_bind_int64(st, 1, from_day * ol::kMicrosPerDay);
-    sqlite3_bind_int64(st, 2, (to_day + 1) * ol::kMicrosPerDay);
-    std::int64_t events = 0, groups = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-      events += sqlite3_column_int64(st, 7);
-      ++groups;
-    }
-    if (rc != SQLITE_DONE) Die(std::string("naive query: ") + sqlite3_errmsg(db));
-    sqlite3_finalize(st);
-    r.ms.ms.push_back(MsSince(t0));
-    sqlite3_close(db);
-    r.month_events = events;
-    r.groups = groups;
+  sqlite3* db = OpenReadOnly(db_path);
+  const auto t0 = Clock::now();
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
+    Die(std::string("naive query: ") + sqlite3_errmsg(db));
   }
-  return r;
+  sqlite3_bind_int64(st, 1, from_day * ol::kMicrosPerDay);
+  sqlite3_bind_int64(st, 2, (to_day + 1) * ol::kMicrosPerDay);
+  std::int64_t events = 0, groups = 0;
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    events += sqlite3_column_int64(st, 7);
+    ++groups;
+  }
+  if (rc != SQLITE_DONE) Die(std::string("naive query: ") + sqlite3_errmsg(db));
+  sqlite3_finalize(st);
+  r.ms.ms.push_back(MsSince(t0));
+  sqlite3_close(db);
+  r.month_events = events;
+  r.groups = groups;
 }
 
 struct VerifyResult {
@@ -830,6 +820,7 @@ VerifyResult Verify(const fs::path& db, std::int64_t from_day, std::int64_t to_d
 
 struct SizeResult {
   std::int64_t events = 0;
+  fs::path db;
   LedgerMeta meta;
   std::int64_t db_bytes = 0;
   std::int64_t rollup_rows = 0;  // whole table
@@ -998,8 +989,47 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
     }
 
-    r.by_day = TimeVariant(db, q_day, "day", cold_reps, warm_reps);
-    r.by_none = TimeVariant(db, q_none, "none", cold_reps, warm_reps);
+    r.db = db;
+    r.by_day.by = "day";
+    r.by_none.by = "none";
+    results.push_back(std::move(r));
+  }
+
+  // ---- timing, in rounds that visit every size in turn (alternating the order), so
+  // that the load of a shared machine falls on every size alike.
+  std::printf(
+      "\ntiming: %d cold and %d warm runs per variant and size, %d naive scans, "
+      "interleaved across sizes\n",
+      cold_reps, warm_reps, naive_reps);
+  std::fflush(stdout);
+  std::vector<std::unique_ptr<ol::SqliteStore>> warm_stores;
+  for (SizeResult& r : results) {
+    warm_stores.push_back(OpenStore(r.db));
+    for (int i = 0; i < 2; ++i) {  // warm-up
+      RunReport(*warm_stores.back(), q_day);
+      RunReport(*warm_stores.back(), q_none);
+    }
+  }
+  const int rounds = std::max({cold_reps, warm_reps, naive_reps});
+  for (int round = 0; round < rounds; ++round) {
+    for (std::size_t k = 0; k < results.size(); ++k) {
+      const std::size_t i = round % 2 == 0 ? k : results.size() - 1 - k;
+      SizeResult& r = results[i];
+      if (round < cold_reps) {
+        ColdRun(r.db, q_day, r.by_day);
+        ColdRun(r.db, q_none, r.by_none);
+      }
+      if (round < warm_reps) {
+        WarmRun(*warm_stores[i], q_day, r.by_day);
+        WarmRun(*warm_stores[i], q_none, r.by_none);
+      }
+      if (round < naive_reps) NaiveRun(r.db, *month_start, month_end, r.naive);
+    }
+  }
+  warm_stores.clear();
+
+  for (const SizeResult& r : results) {
+    std::printf("\n== %s events\n", Count(r.events).c_str());
     for (const VariantResult* v : {&r.by_day, &r.by_none}) {
       std::printf(
           "  report by=%-4s  cold %s / %s ms  warm %s / %s ms (median / p95; read %s + build %s)"
@@ -1015,21 +1045,18 @@ int main(int argc, char** argv) {
           1000.0 * v->warm.Median() /
               static_cast<double>(std::max<std::size_t>(1, v->last.rollup_rows)));
     }
-    std::fflush(stdout);
     std::printf("  the month's %zu roll-up rows fill %.0f%% of their bound: %" PRId64
                 " days x %" PRId64 " groups seen in the month\n",
                 r.by_day.last.rollup_rows, 100 * r.Fill(), r.month_days, r.month_groups);
-    if (naive_reps > 0) {
-      r.naive = TimeNaive(db, *month_start, month_end, naive_reps);
+    if (!r.naive.ms.ms.empty()) {
       std::printf(
           "  naive scan of events (GROUP BY, by day): %s / %s ms (median / p95), %s "
           "events of the month, %s groups x kinds\n",
           Ms(r.naive.ms.Median()).c_str(), Ms(r.naive.ms.P95()).c_str(),
           Count(r.naive.month_events).c_str(), Count(r.naive.groups).c_str());
-      std::fflush(stdout);
     }
-    results.push_back(std::move(r));
   }
+  std::fflush(stdout);
 
   // ---- the table
   std::printf(
