@@ -43,6 +43,8 @@ const char* KindName(RouteKind k) {
       return "kPartnerConversionReport";
     case RouteKind::kAdminConversionReport:
       return "kAdminConversionReport";
+    case RouteKind::kAdminOptimizer:
+      return "kAdminOptimizer";
     case RouteKind::kAdminDashboard:
       return "kAdminDashboard";
     case RouteKind::kAdminDashboardAsset:
@@ -373,6 +375,17 @@ TEST(MatchRouteTest, DashboardPageAndAssets) {
   EXPECT_EQ(post.allow, "GET, HEAD");
   // Deeper paths are no asset.
   EXPECT_KIND(MatchRoute("GET", "/admin/dashboard/a/b.js"), RouteKind::kNotFound);
+}
+
+TEST(MatchRouteTest, AdminOptimizerRoute) {
+  Route r = MatchRoute("GET", "/admin/v1/optimizer");
+  EXPECT_KIND(r, RouteKind::kAdminOptimizer);
+  EXPECT_TRUE(r.admin);
+  EXPECT_KIND(MatchRoute("GET", "/admin/v1/optimizer/"), RouteKind::kAdminOptimizer);
+  Route post = MatchRoute("POST", "/admin/v1/optimizer");
+  EXPECT_KIND(post, RouteKind::kMethodNotAllowed);
+  EXPECT_TRUE(post.admin);
+  EXPECT_FALSE(IsWriteRoute(RouteKind::kAdminOptimizer));
 }
 
 }  // namespace
