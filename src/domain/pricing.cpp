@@ -155,8 +155,13 @@ Amount AmountFromJson(const json::value& v, int exponent) {
       if (i > kMaxAmountMajor) return {std::nullopt, kTooLarge};
       return {i * scale, {}};
     }
-    case json::kind::uint64:
-      return {std::nullopt, kTooLarge};
+    case json::kind::uint64: {
+      // Parsed JSON holds non-negative integers as int64; a uint64 comes from
+      // a value built in code, or one above INT64_MAX.
+      const std::uint64_t u = v.get_uint64();
+      if (u > static_cast<std::uint64_t>(kMaxAmountMajor)) return {std::nullopt, kTooLarge};
+      return {static_cast<std::int64_t>(u) * scale, {}};
+    }
     case json::kind::double_: {
       const double d = v.get_double();
       if (!std::isfinite(d)) return {std::nullopt, "Expected number."};
@@ -279,7 +284,10 @@ class Validator {
         if (v.is_int64()) {
           i = v.get_int64();
         } else if (v.is_uint64()) {
-          return Fail(path, "Integer is too large.");
+          if (v.get_uint64() > static_cast<std::uint64_t>(INT64_MAX)) {
+            return Fail(path, "Integer is too large.");
+          }
+          i = static_cast<std::int64_t>(v.get_uint64());
         } else if (v.is_double() && std::trunc(v.get_double()) == v.get_double() &&
                    std::fabs(v.get_double()) < 9e15) {
           i = static_cast<std::int64_t>(v.get_double());  // 2.0, 1e2: integral

@@ -237,6 +237,17 @@ TEST_F(PricingTest, IntegerBounds) {
   EXPECT_NE(r->fields_json.find(R"("number_of_tickets":2,)"), std::string::npos) << r->fields_json;
   req["number_of_tickets"] = json::value(std::uint64_t{18'446'744'073'709'551'615u});
   EXPECT_EQ(Errors(req).at("request.0.number_of_tickets"), "Integer is too large.");
+  // A small unsigned value (built in code rather than parsed) is an ordinary integer.
+  req["number_of_tickets"] = json::value(std::uint64_t{3});
+  EXPECT_TRUE(Price(req).ok());
+}
+
+TEST_F(PricingTest, UnsignedMoneyValuesBuiltInCodeArePriced) {
+  json::object req = Request();
+  req["tickets"] = json::array{json::object{{"price", json::value(std::uint64_t{100})}}};
+  auto r = Price(req);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->cover_amount, 10000);
 }
 
 TEST_F(PricingTest, BadDates) {
