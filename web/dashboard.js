@@ -1,11 +1,13 @@
 // The offerledger compliance dashboard. Reads the admin conversion report
 // (GET /admin/v1/reports/conversion, docs/metrics.md) with the admin token and
 // draws it with Chart.js (served by offerledger at /admin/dashboard/chart.js).
+// The price optimizer section reads GET /admin/v1/optimizer (docs/optimizer-live.md):
+// its current arms per context, whatever the period filter says.
 //
 // The token is asked for once and kept in sessionStorage (this tab only). An
 // operator link may carry it in the URL fragment, #token=..., which never
 // reaches the server; the page removes it from the address bar at once.
-// The filters live in the fragment as well (#from=&to=&by=&product=&threshold=),
+// The filters live in the fragment as well (#from=&to=&by=&product=&threshold=&context=),
 // so a view can be bookmarked or shared without the token.
 //
 // window.dashboard exposes the charts and the data they were drawn from, for
@@ -15,6 +17,7 @@
 (() => {
   const TOKEN_KEY = 'offerledger.adminToken';
   const REPORT_PATH = '/admin/v1/reports/conversion';
+  const OPTIMIZER_PATH = '/admin/v1/optimizer';
   const Z = 1.959964;  // the 97.5% quantile of the standard normal, as in docs/metrics.md
   const DAY_MS = 86400000;
   const COUNT_FIELDS = ['packages_offered', 'quotes_offered', 'booked', 'opted_out', 'not_selected',
@@ -22,6 +25,7 @@
   const COLORS = {
     takeUp: '#1f6feb', optOut: '#d9480f', coverage: '#2f9e44', offers: 'rgba(97, 110, 124, 0.18)',
     bar: 'rgba(31, 111, 235, 0.75)', whisker: '#1f2933',
+    arm: 'rgba(31, 111, 235, 0.45)', armLine: 'rgba(31, 111, 235, 0.9)', best: 'rgba(47, 158, 68, 0.85)', bestLine: '#2b8a3e',
   };
 
   const $ = (id) => document.getElementById(id);
@@ -29,7 +33,7 @@
   const dashboard = {
     state: 'starting',  // login | loading | ready | error
     renders: 0,         // completed renders, for anyone waiting on a reload
-    charts: {},         // trend, bands: the Chart instances
+    charts: {},         // trend, bands, optimizer: the Chart instances
     data: null,         // what the charts and the table show
     filters: null,
     error: null,
@@ -128,6 +132,7 @@
       by,
       product: params.get('product') || '',
       threshold: Number.isFinite(threshold) && threshold >= 0 && threshold <= 1 ? threshold : 0.8,
+      context: params.get('context') || '',  // the optimizer context shown ('' = the first)
     };
   }
 
@@ -136,6 +141,7 @@
     const params = new URLSearchParams({ from: f.from, to: f.to, by: f.by });
     if (f.product) params.set('product', f.product);
     params.set('threshold', String(f.threshold));
+    if (f.context) params.set('context', f.context);
     history.replaceState(null, '', `${location.pathname}#${params}`);
   }
 
@@ -178,9 +184,10 @@
     }
   }
 
-  async function fetchReport(params) {
-    const query = new URLSearchParams({ ...params, format: 'json' });
-    const res = await fetch(`${REPORT_PATH}?${query}`, {
+  const fetchReport = (params) => fetchJson(`${REPORT_PATH}?${new URLSearchParams({ ...params, format: 'json' })}`);
+
+  async function fetchJson(url) {
+    const res = await fetch(url, {
       headers: { Authorization: `Bearer ${token()}`, Accept: 'application/json' },
       cache: 'no-store',
       credentials: 'omit',
@@ -212,6 +219,12 @@
         fetchReport({ ...range, by: f.by, group: 'policy_type' }),
         fetchReport({ ...range, group: 'policy_type,price_band' }),
         fetchReport({ ...range, group: 'partner,policy_type' }),
+        // The optimizer view is not needed for the rest of the page: its failure
+        // is shown in its own section (a refused token is handled below).
+        fetchJson(OPTIMIZER_PATH).catch((e) => {
+          if (e instanceof ApiError && e.status === 401) throw e;
+          return { error: e.message };
+        }),
       ]);
     } catch (e) {
       if (mine !== sequence) return;
@@ -228,7 +241,7 @@
       return;
     }
     if (mine !== sequence) return;  // a newer request is on its way
-    const [trendRows, bandRows, partnerRows] = reports;
+    const [trendRows, bandRows, partnerRows, optimizerView] = reports;
     fillProducts([...trendRows, ...bandRows, ...partnerRows]);
     const keep = (row) => !f.product || row.policy_type === f.product;
     dashboard.data = {
@@ -236,6 +249,7 @@
       trend: buildTrend(trendRows.filter(keep), f),
       bands: buildBands(bandRows.filter(keep)),
       partners: buildPartners(partnerRows.filter(keep)),
+      optimizer: buildOptimizer(optimizerView),
     };
     render();
     dashboard.state = 'ready';
@@ -316,17 +330,118 @@
       .map(([partner, totals]) => ({ partner, ...withRates(totals) }));
   }
 
+  // ---- the optimizer's arms --------------------------------------------------------------------
+
+  // ln Γ(x) (Lanczos, g = 7), for the Beta distribution below.
+  const LANCZOS = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313,
+    -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+  function logGamma(x) {
+    if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+    const y = x - 1;
+    let a = LANCZOS[0];
+    for (let i = 1; i < LANCZOS.length; i += 1) a += LANCZOS[i] / (y + i);
+    const t = y + 7.5;
+    return 0.5 * Math.log(2 * Math.PI) + (y + 0.5) * Math.log(t) - t + Math.log(a);
+  }
+
+  // The continued fraction of the regularized incomplete beta function (modified Lentz).
+  function betaFraction(a, b, x) {
+    const tiny = 1e-300;
+    const clamp = (v) => (Math.abs(v) < tiny ? tiny : v);
+    let c = 1;
+    let d = 1 / clamp(1 - ((a + b) * x) / (a + 1));
+    let h = d;
+    for (let m = 1; m <= 500; m += 1) {
+      const m2 = 2 * m;
+      let aa = (m * (b - m) * x) / ((a - 1 + m2) * (a + m2));
+      d = 1 / clamp(1 + aa * d);
+      c = clamp(1 + aa / c);
+      h *= d * c;
+      aa = (-(a + m) * (a + b + m) * x) / ((a + m2) * (a + 1 + m2));
+      d = 1 / clamp(1 + aa * d);
+      c = clamp(1 + aa / c);
+      const step = d * c;
+      h *= step;
+      if (Math.abs(step - 1) < 1e-12) break;
+    }
+    return h;
+  }
+
+  // P(X <= x) for X ~ Beta(a, b).
+  function betaCdf(x, a, b) {
+    if (x <= 0) return 0;
+    if (x >= 1) return 1;
+    const front = Math.exp(logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(1 - x));
+    return x < (a + 1) / (a + b + 2) ? (front * betaFraction(a, b, x)) / a : 1 - (front * betaFraction(b, a, 1 - x)) / b;
+  }
+
+  // The p-quantile of Beta(a, b), by bisection (the cdf is increasing).
+  function betaQuantile(p, a, b) {
+    let lo = 0;
+    let hi = 1;
+    for (let i = 0; i < 60; i += 1) {
+      const mid = (lo + hi) / 2;
+      if (betaCdf(mid, a, b) < p) lo = mid; else hi = mid;
+    }
+    return (lo + hi) / 2;
+  }
+
+  // The 95% credible interval of an arm's posterior, or null when the view has none.
+  function credible(posterior) {
+    const a = Number(posterior?.alpha);
+    const b = Number(posterior?.beta);
+    if (!(a > 0 && b > 0)) return null;
+    return [betaQuantile(0.025, a, b), betaQuantile(0.975, a, b)];
+  }
+
+  const contextLabel = (c) => [c.partner, c.customer_country, c.policy_type].filter(Boolean).join(' · ') +
+    (c.optimized ? '' : ' (not optimized now)');
+
+  // The view of GET /admin/v1/optimizer as the section shows it: per context,
+  // the chart's series (straight from the view) and the best arm.
+  function buildOptimizer(view) {
+    if (!view || view.error) return { error: view ? view.error : 'no answer', contexts: [] };
+    const contexts = (view.contexts || []).map((c) => {
+      const arms = c.arms || [];
+      let best = arms.findIndex((a) => Number(a.multiplier) === Number(c.best_multiplier));
+      if (best < 0 && arms.length) {
+        best = arms.reduce((bi, a, i) => (a.expected_revenue > arms[bi].expected_revenue ? i : bi), 0);
+      }
+      return {
+        ...c,
+        label: contextLabel(c),
+        labels: arms.map((a) => `×${Number(a.multiplier).toFixed(2)}`),
+        multipliers: arms.map((a) => a.multiplier),
+        expected_revenue: arms.map((a) => a.expected_revenue),
+        take_up: arms.map((a) => a.take_up),
+        intervals: arms.map((a) => {
+          const iv = credible(a.posterior);
+          return iv ? [round4(a.multiplier * iv[0]), round4(a.multiplier * iv[1])] : [null, null];
+        }),
+        best,
+      };
+    });
+    return {
+      pricing: view.pricing,
+      policy: view.policy,
+      decision_window_days: view.decision_window_days,
+      contexts,
+      optimized: contexts.filter((c) => c.optimized).length,
+    };
+  }
+
   // ---- drawing -------------------------------------------------------------------------------
 
-  // Draws each bar's 95% interval (dataset.intervals[i] = [low, high]) as a whisker.
+  // Draws each bar's 95% interval (dataset.intervals[i] = [low, high]) as a whisker
+  // (the Wilson interval of a take-up, or an arm's credible interval).
   const wilsonWhiskers = {
     id: 'wilsonWhiskers',
     afterDatasetsDraw(chart) {
       const { ctx } = chart;
-      const y = chart.scales.y;
       chart.data.datasets.forEach((ds, i) => {
         const meta = chart.getDatasetMeta(i);
         if (!ds.intervals || meta.hidden) return;
+        const y = chart.scales[ds.yAxisID || 'y'];
         meta.data.forEach((bar, j) => {
           const iv = ds.intervals[j];
           if (!iv || iv[0] == null) return;
@@ -423,6 +538,115 @@
       },
     });
     return dashboard.charts.bands;
+  }
+
+  function optimizerChart() {
+    if (dashboard.charts.optimizer) return dashboard.charts.optimizer;
+    dashboard.charts.optimizer = new Chart($('chart-optimizer'), {
+      data: {
+        labels: [],
+        datasets: [
+          {
+            type: 'line', label: 'Estimated take-up', data: [], yAxisID: 'takeUp', order: 1,
+            borderColor: COLORS.optOut, backgroundColor: COLORS.optOut, pointRadius: 3, tension: 0,
+          },
+          {
+            type: 'bar', label: 'Expected revenue', data: [], intervals: [], yAxisID: 'y', order: 2,
+            backgroundColor: [], borderColor: [], borderWidth: [],
+          },
+        ],
+      },
+      plugins: [wilsonWhiskers],
+      options: {
+        maintainAspectRatio: false,
+        interaction: { mode: 'index', intersect: false },
+        scales: {
+          x: { title: { display: true, text: 'price multiplier (of the catalog price)' } },
+          y: {
+            beginAtZero: true,
+            title: { display: true, text: 'expected revenue per offer (× catalog price)' },
+          },
+          takeUp: { ...percentAxis, position: 'right', grid: { drawOnChartArea: false }, title: { display: true, text: 'estimated take-up' } },
+        },
+        plugins: {
+          tooltip: {
+            callbacks: {
+              label: (item) => {
+                const c = dashboard.data.optimizer.shown;
+                const arm = c.arms[item.dataIndex];
+                if (item.dataset.yAxisID === 'takeUp') return `Estimated take-up: ${(arm.take_up * 100).toFixed(1)}%`;
+                const [low, high] = c.intervals[item.dataIndex];
+                const iv = low == null ? '' : ` (95% credible ${low.toFixed(3)}–${high.toFixed(3)})`;
+                return `Expected revenue: ${Number(arm.expected_revenue).toFixed(3)}${iv}` +
+                  `${item.dataIndex === c.best ? ' — best' : ''}`;
+              },
+            },
+          },
+        },
+      },
+    });
+    return dashboard.charts.optimizer;
+  }
+
+  function renderOptimizer() {
+    const o = dashboard.data.optimizer;
+    const f = dashboard.filters;
+    const select = $('optimizer-context');
+    $('optimizer-error').hidden = !o.error;
+    $('optimizer-error').textContent = o.error ? `Could not load the optimizer: ${o.error}` : '';
+    let empty = '';
+    if (!o.error && !o.contexts.length) {
+      empty = 'No optimized products yet: no offer of a product with a multiplier grid has been made ' +
+        `(pricing ${o.pricing}).`;
+    } else if (!o.error && !o.optimized) {
+      empty = `No optimized products yet: under pricing ${o.pricing} none of these products is optimized ` +
+        '(their offers are at the catalog price); below is what those offers taught the optimizer.';
+    }
+    $('optimizer-empty').textContent = empty;
+    $('optimizer-empty').hidden = !empty;
+
+    const shown = o.contexts.find((c) => c.context === f.context) ||
+      o.contexts.find((c) => c.optimized) || o.contexts[0] || null;
+    o.shown = shown;
+    select.replaceChildren(...o.contexts.map((c) => new Option(c.label, c.context)));
+    select.value = shown ? shown.context : '';
+    $('optimizer-context-label').hidden = o.contexts.length < 2;
+    $('optimizer-body').hidden = !shown;
+    if (!shown) return;
+
+    const best = shown.arms[shown.best];
+    $('optimizer-summary').replaceChildren(
+      'Best multiplier ', Object.assign(document.createElement('strong'), { textContent: `×${Number(shown.best_multiplier).toFixed(2)}` }),
+      ', expected take-up ', Object.assign(document.createElement('strong'), { textContent: `${(shown.best_take_up * 100).toFixed(1)}%` }),
+      best ? `, expected revenue ${Number(best.expected_revenue).toFixed(3)} × catalog price per offer` : '',
+      ` · ${shown.offers} offers · ${shown.context} · policy ${o.policy}, pricing ${o.pricing}` +
+      `${shown.optimized ? '' : ' (not optimized now)'}, no answer after ${o.decision_window_days} days`);
+
+    const chart = optimizerChart();
+    chart.data.labels = shown.labels;
+    const [line, bars] = chart.data.datasets;
+    line.data = shown.take_up;
+    bars.data = shown.expected_revenue;
+    bars.intervals = shown.intervals;
+    bars.backgroundColor = shown.labels.map((_, i) => (i === shown.best ? COLORS.best : COLORS.arm));
+    bars.borderColor = shown.labels.map((_, i) => (i === shown.best ? COLORS.bestLine : COLORS.armLine));
+    bars.borderWidth = shown.labels.map((_, i) => (i === shown.best ? 2 : 1));
+    // Room for the whiskers: the axis would only fit the bars.
+    chart.options.scales.y.suggestedMax = Math.max(0, ...shown.intervals.map(([, high]) => high ?? 0));
+    chart.update();
+
+    const body = $('optimizer-table').tBodies[0];
+    body.replaceChildren(...shown.arms.map((a, i) => {
+      const tr = document.createElement('tr');
+      tr.dataset.multiplier = String(a.multiplier);
+      tr.classList.toggle('best', i === shown.best);
+      const failures = cell(String(a.failures), 'num');
+      if (a.no_answer) failures.title = `of which ${a.no_answer} with no answer after the decision window`;
+      tr.append(cell(`×${Number(a.multiplier).toFixed(2)}`),
+        cell(String(a.successes + a.failures + a.pending), 'num'), cell(String(a.successes), 'num'),
+        failures, cell(String(a.pending), 'num'), cell(`${(a.take_up * 100).toFixed(1)}%`, 'num'));
+      return tr;
+    }));
   }
 
   function cell(text, className) {
@@ -524,6 +748,7 @@
     renderBandsTable(bands);
     renderCoverageTable();
     renderKpis(partners);
+    renderOptimizer();
   }
 
   // ---- wiring --------------------------------------------------------------------------------
@@ -560,6 +785,11 @@
       dashboard.filters.threshold = v;
       writeFragment();
       if (dashboard.data) renderCoverageTable();
+    });
+    $('optimizer-context').addEventListener('change', () => {
+      dashboard.filters.context = $('optimizer-context').value;
+      writeFragment();
+      if (dashboard.data) renderOptimizer();
     });
     $('filters').addEventListener('submit', (e) => e.preventDefault());
     $('refresh').addEventListener('click', () => load());

@@ -10,6 +10,12 @@
 // and checks the charts and the coverage table show that mix. Saves a
 // screenshot to ARTIFACTS/dashboard.png.
 //
+// Then the price optimizer section, on a second server (`--pricing optimize`:
+// prices vary with the multiplier there, so the first server's price bands
+// stay fixed): no contexts at first ("no optimized products yet"), then
+// OPTIMIZER_MIX for two partners (two contexts), and the optimizer chart and
+// table must equal GET /admin/v1/optimizer. Saves ARTIFACTS/dashboard-optimizer.png.
+//
 // The mix, all event ticket protection in GBP, offered today:
 //   PARTNER-A: 10 offers, 4 booked, 5 opted out, 1 no answer -> coverage 0.9
 //   PARTNER-B: 10 offers, 2 booked, 0 opted out, 8 no answer -> coverage 0.2 (under-reports)
@@ -51,12 +57,12 @@ const round4 = (x) => Math.round(x * 10000) / 10000;
 class Server {
   // Starts `offerledger serve` and waits for its first stdout line,
   // "offerledger: listening on http://127.0.0.1:PORT (...)".
-  static async start(bin, db, env) {
+  static async start(bin, db, env, { windowDays = 0, args = [] } = {}) {
     const s = new Server();
     s.stdout = '';
     s.stderr = '';
     s.proc = spawn(bin, ['serve', '--listen', '127.0.0.1:0', '--db', `sqlite:${db}`,
-      '--decision-window-days', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      '--decision-window-days', String(windowDays), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     s.proc.stderr.on('data', (d) => { s.stderr += d; });
     s.exited = new Promise((resolve) => s.proc.on('exit', (code, signal) => resolve({ code, signal })));
     const lines = readline.createInterface({ input: s.proc.stdout });
@@ -128,6 +134,13 @@ async function seed(url, credentials) {
     }
   }
 }
+
+// The optimizer server's offers, [ticket price, outcome] as in MIX, per partner:
+// each partner is its own optimizer context (partner, product, country).
+const OPTIMIZER_MIX = {
+  'SHOP-1': Array.from({ length: 24 }, (_, i) => [100, ['book', 'opt_out', 'book', 'none'][i % 4]]),
+  'SHOP-2': [[10, 'book'], [10, 'opt_out'], [100, 'opt_out'], [100, 'none'], [1000, 'book']],
+};
 
 // What the dashboard must show for MIX.
 const EXPECTED = {
@@ -202,7 +215,14 @@ function readCharts(page) {
       inked: inked(chart.canvas),
     });
     const d = window.dashboard;
-    return { trend: read(d.charts.trend), bands: read(d.charts.bands) };
+    return {
+      trend: read(d.charts.trend),
+      bands: read(d.charts.bands),
+      optimizer: d.charts.optimizer ? {
+        ...read(d.charts.optimizer),
+        colors: [...d.charts.optimizer.data.datasets.find((ds) => ds.type === 'bar').backgroundColor],
+      } : null,
+    };
   });
 }
 
@@ -381,6 +401,152 @@ async function checkFilters(page) {
   log('filters: threshold, product, period and granularity');
 }
 
+// ---- the price optimizer ---------------------------------------------------------------------
+
+async function optimizerView(url) {
+  const r = await get(`${url}/admin/v1/optimizer`, { Authorization: `Bearer ${TOKEN}` });
+  assert.equal(r.status, 200, r.text);
+  return JSON.parse(r.text);
+}
+
+function readOptimizerSection(page) {
+  return page.evaluate(() => {
+    const $ = (id) => document.getElementById(id);
+    return {
+      empty: $('optimizer-empty').hidden ? null : $('optimizer-empty').textContent,
+      bodyHidden: $('optimizer-body').hidden,
+      selectHidden: $('optimizer-context-label').hidden,
+      options: [...$('optimizer-context').options].map((o) => o.value),
+      selected: $('optimizer-context').value,
+      rows: [...$('optimizer-table').tBodies[0].rows].map((tr) => ({
+        best: tr.classList.contains('best'),
+        cells: [...tr.cells].map((td) => td.textContent.trim()),
+      })),
+    };
+  });
+}
+
+// The optimizer chart and table show context `ctx` of the view exactly.
+async function checkOptimizerShows(page, ctx) {
+  const { optimizer: chart } = await readCharts(page);
+  const section = await readOptimizerSection(page);
+  assert.ok(chart, 'window.dashboard.charts.optimizer');
+  assert.equal(section.selected, ctx.context);
+  assert.equal(section.bodyHidden, false);
+  const arms = ctx.arms;
+  assert.deepEqual(chart.labels, arms.map((a) => `×${a.multiplier.toFixed(2)}`), 'one bar per multiplier');
+  const revenue = expectDataset(chart, 'Expected revenue');
+  const takeUp = expectDataset(chart, 'Estimated take-up');
+  assert.equal(revenue.type, 'bar');
+  assert.equal(takeUp.type, 'line');
+  assert.deepEqual(revenue.data, arms.map((a) => a.expected_revenue), 'bars: expected revenue of the view');
+  assert.deepEqual(takeUp.data, arms.map((a) => a.take_up), 'line: estimated take-up of the view');
+  for (const a of arms) {
+    assert.ok(Math.abs(a.expected_revenue - a.multiplier * a.take_up) < 1e-5, `revenue = multiplier × take-up at ${a.multiplier}`);
+  }
+  // Whiskers: the multiplier × the 95% interval of Beta(alpha, beta); closed
+  // forms where one parameter is 1: Beta(1, b): 1 − (1 − q)^(1/b); Beta(a, 1): q^(1/a).
+  revenue.intervals.forEach(([low, high], i) => {
+    const { multiplier: m, posterior: { alpha, beta } } = arms[i];
+    assert.ok(low >= 0 && low < high && high <= m + 1e-4, `interval at ${m}: [${low}, ${high}]`);
+    const q = (p) => (alpha === 1 ? 1 - (1 - p) ** (1 / beta) : beta === 1 ? p ** (1 / alpha) : null);
+    if (q(0.5) !== null) {
+      assert.ok(Math.abs(low - m * q(0.025)) < 2e-4 && Math.abs(high - m * q(0.975)) < 2e-4,
+        `Beta(${alpha}, ${beta}) × ${m}: [${low}, ${high}], expected [${m * q(0.025)}, ${m * q(0.975)}]`);
+    }
+  });
+  // The best multiplier is highlighted, in the chart and in the table.
+  const best = arms.findIndex((a) => a.multiplier === ctx.best_multiplier);
+  assert.ok(best >= 0, `best multiplier ${ctx.best_multiplier} is an arm`);
+  assert.equal(new Set(chart.colors.filter((_, i) => i !== best)).size, 1, 'the other bars share one colour');
+  assert.ok(chart.colors.every((c, i) => (i === best) === (c === chart.colors[best])), `only bar ${best} is highlighted`);
+  assert.equal(revenue.elements, arms.length);
+  assert.ok(chart.width > 300 && chart.height > 200, `optimizer chart laid out: ${chart.width}x${chart.height}`);
+  assert.ok(chart.inked > 5000, `optimizer chart drawn (${chart.inked} pixels)`);
+  assert.deepEqual(section.rows.map((r) => r.cells), arms.map((a) => [
+    `×${a.multiplier.toFixed(2)}`, String(a.successes + a.failures + a.pending), String(a.successes),
+    String(a.failures), String(a.pending), `${(a.take_up * 100).toFixed(1)}%`]), 'optimizer table');
+  assert.deepEqual(section.rows.map((r) => r.best), arms.map((_, i) => i === best), 'best row highlighted');
+  const summary = await page.textContent('#optimizer-summary');
+  assert.ok(summary.includes(`Best multiplier ×${ctx.best_multiplier.toFixed(2)}`), summary);
+  assert.ok(summary.includes(`expected take-up ${(ctx.best_take_up * 100).toFixed(1)}%`), summary);
+}
+
+async function seedOptimizer(url, credentials) {
+  for (const [code, offers] of Object.entries(OPTIMIZER_MIX)) {
+    const c = credentials[code];
+    const client = new PartnerClient(url, c.partner, c.api_key, c.api_secret);
+    for (const [price, outcome] of offers) {
+      const q = await client.quote(price);
+      if (outcome === 'book') await client.book(q.packageId, q.quoteId);
+      if (outcome === 'opt_out') await client.optOut(q.packageId);
+    }
+  }
+}
+
+async function checkOptimizer(bin, dir, context, artifacts) {
+  const db = path.join(dir, 'optimizer.db');
+  const credentials = {};
+  for (const code of Object.keys(OPTIMIZER_MIX)) credentials[code] = addPartner(bin, db, code);
+  // A decision window of 7 days: today's unanswered offers stay pending.
+  const server = await Server.start(bin, db, serverEnv(TOKEN),
+    { windowDays: 7, args: ['--pricing', 'optimize', '--optimizer-refresh-ms', '20'] });
+  const page = await context.newPage();
+  const problems = [];
+  watchPage(page, server.url, problems);
+  let ok = false;
+  try {
+    log(`optimizer server on ${server.url}`);
+    // No offers yet: no contexts, and the section says so.
+    assert.deepEqual((await optimizerView(server.url)).contexts, []);
+    await page.goto(`${server.url}/admin/dashboard#token=${encodeURIComponent(TOKEN)}`);
+    await waitForRender(page, 0);
+    let section = await readOptimizerSection(page);
+    assert.match(section.empty || '', /^No optimized products yet/, 'the empty note');
+    assert.equal(section.bodyHidden, true, 'no chart without contexts');
+
+    await seedOptimizer(server.url, credentials);
+    const view = await optimizerView(server.url);
+    assert.equal(view.pricing, 'optimize');
+    assert.equal(view.contexts.length, 2, 'one context per partner');
+    for (const [code, offers] of Object.entries(OPTIMIZER_MIX)) {
+      const ctx = view.contexts.find((c) => c.partner === code);
+      assert.ok(ctx && ctx.optimized, `${code}: an optimized context`);
+      const sum = (f) => ctx.arms.reduce((n, a) => n + a[f], 0);
+      const count = (o) => offers.filter(([, x]) => x === o).length;
+      assert.equal(ctx.offers, offers.length, `${code} offers`);
+      assert.deepEqual([sum('successes'), sum('failures'), sum('pending')],
+        [count('book'), count('opt_out'), count('none')], `${code}: bookings, failures, pending`);
+    }
+
+    const before = await page.evaluate(() => window.dashboard.renders);
+    await page.click('#refresh');
+    await waitForRender(page, before);
+    section = await readOptimizerSection(page);
+    assert.equal(section.empty, null, 'no empty note once a product is optimized');
+    assert.equal(section.selectHidden, false, 'a context select for two contexts');
+    assert.deepEqual(section.options, view.contexts.map((c) => c.context));
+    await checkOptimizerShows(page, view.contexts[0]);
+    await page.selectOption('#optimizer-context', view.contexts[1].context);
+    await checkOptimizerShows(page, view.contexts[1]);
+    assert.match(page.url(), /context=/, 'the context is kept in the fragment');
+    await page.selectOption('#optimizer-context', view.contexts.find((c) => c.partner === 'SHOP-1').context);
+    await checkOptimizerShows(page, view.contexts.find((c) => c.partner === 'SHOP-1'));
+
+    const shot = path.join(artifacts, 'dashboard-optimizer.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    log(`screenshot: ${shot}`);
+    assert.deepEqual(problems, [], 'no console errors, page errors or external requests (optimizer)');
+    ok = true;
+  } finally {
+    if (!ok) await page.screenshot({ path: path.join(artifacts, 'dashboard-optimizer-failure.png'), fullPage: true }).catch(() => {});
+    await page.close().catch(() => {});
+    const e = await server.stop();
+    if (ok) assert.deepEqual(e, { code: 0, signal: null }, `optimizer serve stops cleanly: ${server.stderr}`);
+  }
+  log('optimizer: empty note, two contexts, chart and table equal GET /admin/v1/optimizer');
+}
+
 async function checkLogin(context, url) {
   // A new tab has no token: the page asks for it, and asks again when refused.
   const page = await context.newPage();
@@ -410,6 +576,7 @@ async function main() {
   fs.mkdirSync(args.artifacts, { recursive: true });
   const failureShot = path.join(args.artifacts, 'dashboard-failure.png');
   fs.rmSync(failureShot, { force: true });  // from an earlier failed run
+  fs.rmSync(path.join(args.artifacts, 'dashboard-optimizer-failure.png'), { force: true });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'offerledger-e2e-'));
   let server = null;
   let context = null;
@@ -440,12 +607,20 @@ async function main() {
     assert.equal(await page.evaluate(() => sessionStorage.getItem('offerledger.adminToken')), TOKEN);
 
     await checkDashboard(page, apiBands, cohortDays);
+    // pricing catalog: event ticket protection is at its catalog price, so
+    // its one context is not optimized, and the section says so.
+    const view = await optimizerView(server.url);
+    assert.deepEqual(view.contexts.map((c) => c.optimized), [false, false], 'one context per partner, none optimized');
+    const section = await readOptimizerSection(page);
+    assert.match(section.empty || '', /^No optimized products yet/);
+    await checkOptimizerShows(page, view.contexts[0]);
     const shot = path.join(args.artifacts, 'dashboard.png');
     await page.screenshot({ path: shot, fullPage: true });
     log(`screenshot: ${shot}`);
     await checkFilters(page);
     assert.deepEqual(problems, [], 'no console errors, page errors or external requests');
     await checkLogin(context, server.url);
+    await checkOptimizer(args.bin, dir, context, args.artifacts);
     ok = true;
   } finally {
     if (!ok && page) {
