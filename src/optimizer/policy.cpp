@@ -28,6 +28,15 @@ Result<PolicyKind> ParsePolicyKind(std::string_view s) {
                          "\" (expected thompson, ucb, egreedy or fixed)");
 }
 
+std::vector<double> EmpiricalTakeUp(const std::vector<ArmStats>& arms) {
+  std::vector<double> out;
+  out.reserve(arms.size());
+  for (const ArmStats& a : arms) {
+    out.push_back(a.trials() > 0 ? static_cast<double>(a.successes) / a.trials() : 0.0);
+  }
+  return out;
+}
+
 std::unique_ptr<PricingPolicy> MakePolicy(PolicyKind kind) {
   switch (kind) {
     case PolicyKind::kThompson:

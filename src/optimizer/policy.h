@@ -49,6 +49,10 @@ class PricingPolicy {
   virtual std::vector<double> EstimatedTakeUp(const std::vector<ArmStats>& arms) const = 0;
 };
 
+// successes / trials of each arm (0 for an arm without outcomes): the
+// estimate of the policies that keep no posterior.
+std::vector<double> EmpiricalTakeUp(const std::vector<ArmStats>& arms);
+
 // `fixed` always offers the arm whose multiplier is 1 (the catalog price),
 // or the one nearest to it.
 std::unique_ptr<PricingPolicy> MakePolicy(PolicyKind kind);

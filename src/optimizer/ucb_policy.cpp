@@ -39,12 +39,7 @@ class UcbPolicy final : public PricingPolicy {
     return best;
   }
   std::vector<double> EstimatedTakeUp(const std::vector<ArmStats>& arms) const override {
-    std::vector<double> out;
-    out.reserve(arms.size());
-    for (const ArmStats& a : arms) {
-      out.push_back(a.trials() > 0 ? static_cast<double>(a.successes) / a.trials() : 0.0);
-    }
-    return out;
+    return EmpiricalTakeUp(arms);
   }
 };
 

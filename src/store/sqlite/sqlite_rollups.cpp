@@ -1,4 +1,5 @@
 #include "store/sqlite/sqlite_rollups.h"
+#include "common/status_macros.h"
 
 #include <algorithm>
 #include <tuple>
@@ -6,21 +7,6 @@
 #include <utility>
 
 namespace offerledger::sqlite {
-
-#define OL_RETURN_IF_ERROR(expr)             \
-  do {                                       \
-    Status ol_status_ = (expr);              \
-    if (!ol_status_.ok()) return ol_status_; \
-  } while (false)
-
-#define OL_CONCAT_INNER(a, b) a##b
-#define OL_CONCAT(a, b) OL_CONCAT_INNER(a, b)
-#define OL_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
-  auto tmp = (expr);                             \
-  if (!tmp.ok()) return tmp.status();            \
-  lhs = std::move(*tmp)
-#define OL_ASSIGN_OR_RETURN(lhs, expr) \
-  OL_ASSIGN_OR_RETURN_IMPL(OL_CONCAT(ol_result_, __LINE__), lhs, expr)
 
 namespace {
 

@@ -3,6 +3,7 @@
 #include <exception>
 #include <utility>
 
+#include "common/status_macros.h"
 #include "store/package_codec.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/sqlite/sqlite_rollups.h"
@@ -12,22 +13,6 @@ namespace offerledger {
 
 using sqlite::Connection;
 using sqlite::Statement;
-
-#define OL_RETURN_IF_ERROR(expr)             \
-  do {                                       \
-    Status ol_status_ = (expr);              \
-    if (!ol_status_.ok()) return ol_status_; \
-  } while (false)
-
-#define OL_CONCAT_INNER(a, b) a##b
-#define OL_CONCAT(a, b) OL_CONCAT_INNER(a, b)
-#define OL_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
-  auto tmp = (expr);                             \
-  if (!tmp.ok()) return tmp.status();            \
-  lhs = std::move(*tmp)
-// lhs = value of the Result `expr`, or return its error.
-#define OL_ASSIGN_OR_RETURN(lhs, expr) \
-  OL_ASSIGN_OR_RETURN_IMPL(OL_CONCAT(ol_result_, __LINE__), lhs, expr)
 
 namespace {
 
