@@ -1,5 +1,6 @@
 #include "store/store.h"
 
+#include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace offerledger {
@@ -12,8 +13,12 @@ Result<std::unique_ptr<Store>> OpenStore(const std::string& url) {
     if (path.empty()) return Status::Invalid("sqlite URL needs a path: sqlite:PATH");
     return SqliteStore::Open(path);
   }
+  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
+    return PostgresStore::Open(url);
+  }
   return Status::Invalid("unsupported database URL '" + url +
-                         "': use sqlite:PATH (for example sqlite:./offerledger.db)");
+                         "': use sqlite:PATH (for example sqlite:./offerledger.db) or "
+                         "postgresql://user:pass@host:port/dbname");
 }
 
 }  // namespace offerledger

@@ -5,10 +5,12 @@
 #include <fstream>
 
 #include "store/sqlite_test_support.h"
+#include "store/store_backends.h"
 
 namespace offerledger {
 namespace {
 
+using testing::Backend;
 using testing::ExpectSameEvent;
 using testing::ExpectSamePackage;
 using testing::MakePackage;
@@ -30,6 +32,10 @@ class SqliteStoreTest : public ::testing::Test {
   TempDir dir_;
   std::unique_ptr<SqliteStore> store_;
 };
+
+// The Store contract, on every backend (store_backends.h).
+class StoreTest : public testing::BackendTest {};
+OL_BACKENDS(StoreTest);
 
 // ------------------------------------------------------------- open & schema
 
@@ -104,7 +110,7 @@ TEST(SqliteStoreOpen, OpenStoreUrl) {
 
 // ------------------------------------------------------------------ packages
 
-TEST_F(SqliteStoreTest, InsertLoadUpdate) {
+TEST_P(StoreTest, InsertLoadUpdate) {
   QuotePackage pkg = MakePackage("LLODT", 1'000, 2);
   pkg.partner_transaction_id = "tx-1";
   ASSERT_TRUE(Insert(*store_, pkg).ok());
@@ -136,18 +142,20 @@ TEST_F(SqliteStoreTest, InsertLoadUpdate) {
   EXPECT_EQ((*got)->policyholder_json, R"({"first_name":"Ann"})");
 
   // The indexed columns follow the document.
-  RawDb raw(dir_.File("store.db"));
-  EXPECT_EQ(raw.Text("SELECT status FROM packages WHERE id='" + pkg.id + "'"), "CONFIRMED");
-  EXPECT_EQ(raw.Int("SELECT booked_at FROM packages WHERE id='" + pkg.id + "'"), 2'000);
+  if (GetParam() == Backend::kSqlite) {
+    RawDb raw(dir_.File("store.db"));
+    EXPECT_EQ(raw.Text("SELECT status FROM packages WHERE id='" + pkg.id + "'"), "CONFIRMED");
+    EXPECT_EQ(raw.Int("SELECT booked_at FROM packages WHERE id='" + pkg.id + "'"), 2'000);
+  }
 }
 
-TEST_F(SqliteStoreTest, UnknownPackageIsNullopt) {
+TEST_P(StoreTest, UnknownPackageIsNullopt) {
   auto got = store_->GetPackage("LLODT", "NOPE0-NOPE0-INS");
   ASSERT_TRUE(got.ok());
   EXPECT_FALSE(got->has_value());
 }
 
-TEST_F(SqliteStoreTest, DuplicateInsertIsConflictAndKeepsTheFirst) {
+TEST_P(StoreTest, DuplicateInsertIsConflictAndKeepsTheFirst) {
   QuotePackage pkg = MakePackage("LLODT");
   ASSERT_TRUE(Insert(*store_, pkg).ok());
   QuotePackage other = pkg;
@@ -159,13 +167,13 @@ TEST_F(SqliteStoreTest, DuplicateInsertIsConflictAndKeepsTheFirst) {
   EXPECT_EQ((*got)->customer_region, "London");
 }
 
-TEST_F(SqliteStoreTest, UpdateOfUnknownPackageIsNotFound) {
+TEST_P(StoreTest, UpdateOfUnknownPackageIsNotFound) {
   QuotePackage pkg = MakePackage("LLODT");
   Status s = store_->Write([&](WriteTxn& txn) { return txn.UpdatePackage(pkg); });
   EXPECT_EQ(s.code(), StatusCode::kNotFound) << s.ToString();
 }
 
-TEST_F(SqliteStoreTest, PackageIsInvisibleToAnotherPartner) {
+TEST_P(StoreTest, PackageIsInvisibleToAnotherPartner) {
   QuotePackage pkg = MakePackage("LLODT");
   ASSERT_TRUE(Insert(*store_, pkg).ok());
 
@@ -199,7 +207,7 @@ TEST_F(SqliteStoreTest, PackageIsInvisibleToAnotherPartner) {
   EXPECT_EQ(page->count, 0);
 }
 
-TEST_F(SqliteStoreTest, LoadPackageSeesEarlierWritesOfTheSameJob) {
+TEST_P(StoreTest, LoadPackageSeesEarlierWritesOfTheSameJob) {
   QuotePackage pkg = MakePackage("LLODT");
   Status s = store_->Write([&](WriteTxn& txn) -> Status {
     if (Status st = txn.InsertPackage(pkg); !st.ok()) return st;
@@ -211,7 +219,7 @@ TEST_F(SqliteStoreTest, LoadPackageSeesEarlierWritesOfTheSameJob) {
   EXPECT_TRUE(s.ok()) << s.ToString();
 }
 
-TEST_F(SqliteStoreTest, FailedWriteKeepsNothingAndReturnsItsError) {
+TEST_P(StoreTest, FailedWriteKeepsNothingAndReturnsItsError) {
   QuotePackage pkg = MakePackage("LLODT");
   Status s = store_->Write([&](WriteTxn& txn) -> Status {
     if (Status st = txn.InsertPackage(pkg); !st.ok()) return st;
@@ -231,14 +239,14 @@ TEST_F(SqliteStoreTest, FailedWriteKeepsNothingAndReturnsItsError) {
   EXPECT_EQ(*n, 0);
 }
 
-TEST_F(SqliteStoreTest, ThrowingJobIsAnInternalErrorAndTheWriterSurvives) {
+TEST_P(StoreTest, ThrowingJobIsAnInternalErrorAndTheWriterSurvives) {
   Status s = store_->Write([](WriteTxn&) -> Status { throw std::runtime_error("boom"); });
   EXPECT_EQ(s.code(), StatusCode::kInternal);
   EXPECT_NE(s.message().find("boom"), std::string::npos);
   EXPECT_TRUE(Insert(*store_, MakePackage("LLODT")).ok());
 }
 
-TEST_F(SqliteStoreTest, NestedWriteIsRefusedInsteadOfDeadlocking) {
+TEST_P(StoreTest, NestedWriteIsRefusedInsteadOfDeadlocking) {
   Status inner;
   Status outer = store_->Write([&](WriteTxn&) {
     inner = store_->Write([](WriteTxn&) { return Status::Ok(); });
@@ -250,7 +258,7 @@ TEST_F(SqliteStoreTest, NestedWriteIsRefusedInsteadOfDeadlocking) {
 
 // -------------------------------------------------------------------- events
 
-TEST_F(SqliteStoreTest, EventsAreAppendedInOrderAndReadBack) {
+TEST_P(StoreTest, EventsAreAppendedInOrderAndReadBack) {
   std::vector<LedgerEvent> first = {MakeTestEvent(EventKind::kOffered, "LLODT", "P1", 10),
                                     MakeTestEvent(EventKind::kOffered, "LLODT", "P1", 10)};
   std::vector<LedgerEvent> second = {MakeTestEvent(EventKind::kOptedOut, "OTHER", "P2", 20),
@@ -274,10 +282,12 @@ TEST_F(SqliteStoreTest, EventsAreAppendedInOrderAndReadBack) {
   ExpectSameEvent((*all)[2], second[0]);
 
   // Paging by seq: seqs are 1..5 in append order.
-  RawDb raw(dir_.File("store.db"));
-  EXPECT_EQ(raw.Text("SELECT group_concat(seq) FROM (SELECT seq FROM events ORDER BY seq)"),
-            "1,2,3,4,5");
-  EXPECT_EQ(raw.Text("SELECT quote_id FROM events WHERE seq = 3"), second[0].quote_id);
+  if (GetParam() == Backend::kSqlite) {
+    RawDb raw(dir_.File("store.db"));
+    EXPECT_EQ(raw.Text("SELECT group_concat(seq) FROM (SELECT seq FROM events ORDER BY seq)"),
+              "1,2,3,4,5");
+    EXPECT_EQ(raw.Text("SELECT quote_id FROM events WHERE seq = 3"), second[0].quote_id);
+  }
   auto page = store_->ListEvents("", 2, 2);
   ASSERT_TRUE(page.ok());
   ASSERT_EQ(page->size(), 2u);
@@ -316,9 +326,39 @@ TEST_F(SqliteStoreTest, EventsCannotBeUpdatedOrDeleted) {
   EXPECT_EQ(raw.Int("SELECT count(*) FROM events WHERE price = 201"), 1);
 }
 
+TEST_P(StoreTest, EventsAreAppendOnlyInTheDatabase) {
+  if (GetParam() != Backend::kPostgres) GTEST_SKIP() << "SQLite: EventsCannotBeUpdatedOrDeleted";
+  ASSERT_TRUE(store_
+                  ->Write([&](WriteTxn& t) {
+                    return t.AppendEvents({MakeTestEvent(EventKind::kOptedOut, "LLODT", "P", 1)});
+                  })
+                  .ok());
+  EXPECT_NE(schema_->Run("UPDATE events SET price = 0").find("append-only"), std::string::npos);
+  EXPECT_NE(schema_->Run("DELETE FROM events").find("append-only"), std::string::npos);
+  EXPECT_NE(schema_->Run("TRUNCATE events").find("append-only"), std::string::npos);
+  EXPECT_EQ(store_->CountEvents(EventKind::kOptedOut).value(), 1);
+}
+
+TEST(PostgresStoreOpen, OpenStoreUrlAndUnreachableServer) {
+  auto bad = OpenStore("postgresql://nobody:secret@127.0.0.1:1/none?connect_timeout=2");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kUnavailable) << bad.status().ToString();
+  EXPECT_EQ(bad.status().ToString().find("secret"), std::string::npos) << bad.status().ToString();
+  const std::string url = testing::TestPgUrl();
+  if (url.empty()) GTEST_SKIP() << "no PostgreSQL test server (OFFERLEDGER_TEST_PG_URL)";
+  testing::PgSchema schema(url);
+  auto store = OpenStore(schema.url());
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_TRUE((*store)->Ping().ok());
+  // Migrating again, as every `serve` start does, changes nothing.
+  auto again = PostgresStore::Migrate(schema.url());
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_TRUE(again->empty());
+}
+
 // ------------------------------------------------------------------ bookings
 
-TEST_F(SqliteStoreTest, ListBookingsOrdersCountsAndPages) {
+TEST_P(StoreTest, ListBookingsOrdersCountsAndPages) {
   // booked_at values, with a tie; nullopt = never booked.
   const std::vector<std::optional<Micros>> booked = {500, std::nullopt, 300, 900,
                                                      300, std::nullopt, 100};
@@ -401,7 +441,7 @@ TEST_F(SqliteStoreTest, ListBookingsUsesTheIndex) {
 
 // --------------------------------------------------------------- idempotency
 
-TEST_F(SqliteStoreTest, IdempotencyFindSaveExpireAndPurge) {
+TEST_P(StoreTest, IdempotencyFindSaveExpireAndPurge) {
   auto find = [&](std::string_view partner, std::string_view key, Micros not_before) {
     std::optional<IdempotentReply> found;
     Status s = store_->Write([&](WriteTxn& txn) -> Status {
@@ -453,7 +493,7 @@ TEST_F(SqliteStoreTest, IdempotencyFindSaveExpireAndPurge) {
 
 // ------------------------------------------------------------ partners, keys
 
-TEST_F(SqliteStoreTest, PartnersAndKeys) {
+TEST_P(StoreTest, PartnersAndKeys) {
   Partner p{"LLODT", "Lloyd's Demo", 1'000, 50, 20};
   ApiKey k1{"KEY1", "secret-1", "LLODT", 1'000, std::nullopt};
   ASSERT_TRUE(store_->CreatePartner(p, k1).ok());
@@ -532,12 +572,12 @@ TEST_F(SqliteStoreTest, PartnersAndKeys) {
   EXPECT_EQ((*acme)->other_rps, 3);
 }
 
-TEST_F(SqliteStoreTest, CreatePartnerRefusesAKeyOfAnotherPartner) {
+TEST_P(StoreTest, CreatePartnerRefusesAKeyOfAnotherPartner) {
   Status s = store_->CreatePartner({"A", "A", 1, 0, 0}, {"K", "s", "B", 1, {}});
   EXPECT_EQ(s.code(), StatusCode::kInvalid);
 }
 
-TEST_F(SqliteStoreTest, ErrorsNeverContainSecrets) {
+TEST_P(StoreTest, ErrorsNeverContainSecrets) {
   ASSERT_TRUE(
       store_->CreatePartner({"LLODT", "L", 1, 0, 0}, {"KEY1", "TOP-SECRET-1", "LLODT", 1, {}})
           .ok());
@@ -548,7 +588,7 @@ TEST_F(SqliteStoreTest, ErrorsNeverContainSecrets) {
 
 // ------------------------------------------------------------ close & reopen
 
-TEST_F(SqliteStoreTest, DataSurvivesCloseAndReopen) {
+TEST_P(StoreTest, DataSurvivesCloseAndReopen) {
   QuotePackage pkg = MakePackage("LLODT", 7, 3);
   ASSERT_TRUE(store_->CreatePartner({"LLODT", "L", 1, 0, 0}, {"K", "s", "LLODT", 1, {}}).ok());
   ASSERT_TRUE(store_
@@ -568,7 +608,7 @@ TEST_F(SqliteStoreTest, DataSurvivesCloseAndReopen) {
   store_->Close();  // idempotent
   store_.reset();
 
-  auto reopened = OpenTestStore(dir_);
+  auto reopened = Reopen();
   ASSERT_NE(reopened, nullptr);
   auto got = reopened->GetPackage("LLODT", pkg.id);
   ASSERT_TRUE(got.ok() && got->has_value());
@@ -580,9 +620,9 @@ TEST_F(SqliteStoreTest, DataSurvivesCloseAndReopen) {
   ASSERT_TRUE(key.ok() && key->has_value());
 }
 
-TEST_F(SqliteStoreTest, TwoStoresOnOneFileSeeEachOthersCommits) {
+TEST_P(StoreTest, TwoStoresOnOneFileSeeEachOthersCommits) {
   // E.g. the CLI adding a partner while the server runs.
-  auto second = OpenTestStore(dir_);
+  auto second = Reopen();
   ASSERT_NE(second, nullptr);
   ASSERT_TRUE(second->CreatePartner({"CLI", "From CLI", 1, 0, 0}, {"CK", "s", "CLI", 1, {}}).ok());
   auto got = store_->GetPartner("CLI");

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# A private PostgreSQL server for the test suites.
+#
+#   scripts/pg-test-server.sh start STATE_DIR   initdb into STATE_DIR/data as an
+#       unprivileged user, start on a free 127.0.0.1 port with the unix socket in
+#       STATE_DIR, create database "offerledger", write the URL to STATE_DIR/url
+#       and print it.
+#   scripts/pg-test-server.sh stop STATE_DIR    stop the server, remove STATE_DIR.
+#
+# The binaries come from Debian's postgresql-15 (/usr/lib/postgresql/15/bin, or
+# PG_BIN). As root the server runs as the system user `offerledger-test`
+# (created if missing, falling back to `nobody`); otherwise as the caller.
+set -euo pipefail
+
+cmd=${1:-}
+state=${2:-}
+[[ -n $cmd && -n $state ]] || { echo "usage: $0 start|stop STATE_DIR" >&2; exit 2; }
+
+PG_BIN=${PG_BIN:-}
+if [[ -z $PG_BIN ]]; then
+  for v in 17 16 15; do
+    if [[ -x /usr/lib/postgresql/$v/bin/pg_ctl ]]; then PG_BIN=/usr/lib/postgresql/$v/bin; break; fi
+  done
+fi
+[[ -n $PG_BIN && -x $PG_BIN/pg_ctl ]] || {
+  echo "pg-test-server: PostgreSQL server binaries not found (apt-get install postgresql, or set PG_BIN)" >&2
+  exit 1
+}
+
+run_as=""
+if [[ $(id -u) -eq 0 ]]; then
+  run_as=offerledger-test
+  if ! id "$run_as" >/dev/null 2>&1; then
+    useradd --system --no-create-home --shell /usr/sbin/nologin "$run_as" 2>/dev/null || run_as=nobody
+  fi
+fi
+as_user() {
+  if [[ -n $run_as ]]; then
+    runuser -u "$run_as" -- "$@"
+  else
+    "$@"
+  fi
+}
+
+free_port() {
+  python3 - <<'PY' 2>/dev/null || echo $((20000 + RANDOM % 20000))
+import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()
+PY
+}
+
+case $cmd in
+  start)
+    rm -rf "$state"
+    mkdir -p "$state"
+    state=$(cd "$state" && pwd)
+    [[ -n $run_as ]] && chown "$run_as" "$state"
+    chmod 700 "$state"
+    as_user "$PG_BIN/initdb" -D "$state/data" -U postgres --auth=trust --encoding=UTF8 \
+      --locale=C.UTF-8 -N >"$state/initdb.log" 2>&1 || {
+      cat "$state/initdb.log" >&2
+      exit 1
+    }
+    for attempt in 1 2 3 4 5; do
+      port=$(free_port)
+      if as_user "$PG_BIN/pg_ctl" -D "$state/data" -l "$state/server.log" -w -t 60 \
+        -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$state -c fsync=off -c max_connections=300 -c shared_buffers=32MB" \
+        start >/dev/null; then
+        echo "$port" >"$state/port"
+        break
+      fi
+      [[ $attempt == 5 ]] && { cat "$state/server.log" >&2; exit 1; }
+    done
+    as_user "$PG_BIN/createdb" -h "$state" -p "$port" -U postgres offerledger
+    url="postgresql://postgres@127.0.0.1:$port/offerledger"
+    echo "$url" >"$state/url"
+    echo "$url"
+    ;;
+  stop)
+    if [[ -d $state/data ]]; then
+      as_user "$PG_BIN/pg_ctl" -D "$state/data" -m immediate -w stop >/dev/null 2>&1 || true
+    fi
+    rm -rf "$state"
+    ;;
+  *)
+    echo "usage: $0 start|stop STATE_DIR" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,98 @@
+#include "store/postgres/pg_conn.h"
+
+#include <regex>
+
+namespace offerledger::pg {
+
+std::string RedactUrl(const std::string& url) {
+  static const std::regex kUserinfo(R"(^(postgres(?:ql)?://[^:/@]*):[^@]*@)");
+  std::string out = std::regex_replace(url, kUserinfo, "$1:***@");
+  static const std::regex kPasswordParam(R"((password=)[^&\s]*)");
+  return std::regex_replace(out, kPasswordParam, "$1***");
+}
+
+Result<std::unique_ptr<Connection>> Connection::Open(const std::string& url) {
+  PGconn* c = PQconnectdb(url.c_str());
+  if (c == nullptr) return Status::Unavailable("PostgreSQL: out of memory connecting");
+  if (PQstatus(c) != CONNECTION_OK) {
+    std::string msg = PQerrorMessage(c);
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    PQfinish(c);
+    return Status::Unavailable("cannot connect to PostgreSQL at " + RedactUrl(url) + ": " + msg);
+  }
+  PGresult* r = PQexec(c, "SET client_min_messages = warning");
+  PQclear(r);
+  return std::unique_ptr<Connection>(new Connection(c));
+}
+
+Connection::~Connection() {
+  if (c_ != nullptr) PQfinish(c_);
+}
+
+bool Connection::Broken() const { return PQstatus(c_) != CONNECTION_OK; }
+
+bool Connection::InTransaction() const {
+  const auto s = PQtransactionStatus(c_);
+  return s == PQTRANS_INTRANS || s == PQTRANS_INERROR || s == PQTRANS_ACTIVE;
+}
+
+Status Connection::Error(PGresult* r, std::string_view sql) {
+  std::string msg = r != nullptr ? PQresultErrorMessage(r) : PQerrorMessage(c_);
+  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+  const char* state = r != nullptr ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+  const std::string code = state != nullptr ? state : "";
+  transient_ = Broken() || code == "40001" || code == "40P01" || code.rfind("08", 0) == 0 ||
+               code == "57P01" || code == "57P02" || code == "57P03";
+  if (Broken() || code.rfind("08", 0) == 0 || code.rfind("57P", 0) == 0) {
+    return Status::Unavailable("PostgreSQL connection lost: " + msg);
+  }
+  if (transient_) return Status::Unavailable("PostgreSQL: " + msg);
+  if (code == "23505") return Status::Conflict("PostgreSQL: " + msg);
+  if (code == "53100" || code == "53200" || code == "53300") {
+    return Status::Unavailable("PostgreSQL: " + msg);
+  }
+  return Status::Internal("PostgreSQL error " + code + " in '" + std::string(sql.substr(0, 80)) +
+                          "': " + msg);
+}
+
+Result<Rows> Connection::Query(const std::string& sql, const Params& params) {
+  transient_ = false;
+  auto it = prepared_.find(sql);
+  if (it == prepared_.end()) {
+    std::string name = "ol" + std::to_string(prepared_.size());
+    PGresult* r = PQprepare(c_, name.c_str(), sql.c_str(), params.size(), nullptr);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+      Status s = Error(r, sql);
+      PQclear(r);
+      return s;
+    }
+    PQclear(r);
+    it = prepared_.emplace(sql, std::move(name)).first;
+  }
+  const auto values = params.Pointers();
+  PGresult* r =
+      PQexecPrepared(c_, it->second.c_str(), params.size(), values.data(), nullptr, nullptr, 0);
+  const auto st = PQresultStatus(r);
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+    Status s = Error(r, sql);
+    PQclear(r);
+    if (Broken()) prepared_.clear();
+    return s;
+  }
+  return Rows(r);
+}
+
+Status Connection::Exec(const std::string& sql) {
+  transient_ = false;
+  PGresult* r = PQexec(c_, sql.c_str());
+  const auto st = PQresultStatus(r);
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+    Status s = Error(r, sql);
+    PQclear(r);
+    return s;
+  }
+  PQclear(r);
+  return Status::Ok();
+}
+
+}  // namespace offerledger::pg

@@ -1,0 +1,113 @@
+// A thin RAII layer over libpq for PostgresStore: one connection, its
+// prepared statements (named per connection, prepared on first use), query
+// results, and PostgreSQL errors mapped to Status.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/result.h"
+#include "common/status.h"
+
+namespace offerledger::pg {
+
+// Text-format query parameters ($1, $2, ...); nullopt is SQL NULL.
+class Params {
+ public:
+  Params& Add(std::int64_t v) {
+    values_.emplace_back(std::to_string(v));
+    return *this;
+  }
+  Params& Add(int v) { return Add(static_cast<std::int64_t>(v)); }
+  Params& Add(std::string_view v) {
+    values_.emplace_back(std::string(v));
+    return *this;
+  }
+  Params& Add(const std::string& v) { return Add(std::string_view(v)); }
+  Params& Add(const char* v) { return Add(std::string_view(v)); }
+  Params& Add(const std::optional<std::int64_t>& v) {
+    if (v) return Add(*v);
+    values_.emplace_back(std::nullopt);
+    return *this;
+  }
+  Params& Null() {
+    values_.emplace_back(std::nullopt);
+    return *this;
+  }
+  int size() const { return static_cast<int>(values_.size()); }
+  std::vector<const char*> Pointers() const {
+    std::vector<const char*> out;
+    for (const auto& v : values_) out.push_back(v ? v->c_str() : nullptr);
+    return out;
+  }
+
+ private:
+  std::vector<std::optional<std::string>> values_;
+};
+
+// The rows of one query.
+class Rows {
+ public:
+  Rows() = default;
+  explicit Rows(PGresult* r) : r_(r, &PQclear) {}
+  int size() const { return r_ ? PQntuples(r_.get()) : 0; }
+  bool IsNull(int row, int col) const { return PQgetisnull(r_.get(), row, col) != 0; }
+  std::string Text(int row, int col) const { return PQgetvalue(r_.get(), row, col); }
+  std::int64_t Int(int row, int col) const {
+    if (IsNull(row, col)) return 0;
+    return std::stoll(PQgetvalue(r_.get(), row, col));
+  }
+  std::optional<std::int64_t> OptInt(int row, int col) const {
+    if (IsNull(row, col)) return std::nullopt;
+    return Int(row, col);
+  }
+  // Rows changed by an INSERT/UPDATE/DELETE.
+  std::int64_t Affected() const {
+    const char* n = r_ ? PQcmdTuples(r_.get()) : "";
+    return *n ? std::stoll(n) : 0;
+  }
+
+ private:
+  std::shared_ptr<PGresult> r_;
+};
+
+class Connection {
+ public:
+  // Connects to `url` (a libpq connection URI or keyword string; the usual
+  // PG* environment variables fill in what it leaves out).
+  static Result<std::unique_ptr<Connection>> Open(const std::string& url);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // One statement with parameters, prepared on first use on this connection.
+  Result<Rows> Query(const std::string& sql, const Params& params = {});
+  // Statements without parameters (may be several, separated by ';').
+  Status Exec(const std::string& sql);
+
+  bool Broken() const;  // the connection is lost
+  // Whether the last error is worth retrying the whole transaction for:
+  // serialization_failure, deadlock_detected or a lost connection.
+  bool last_error_transient() const { return transient_; }
+  bool InTransaction() const;
+
+ private:
+  explicit Connection(PGconn* c) : c_(c) {}
+  Status Error(PGresult* r, std::string_view sql);
+
+  PGconn* c_;
+  std::unordered_map<std::string, std::string> prepared_;  // sql -> statement name
+  bool transient_ = false;
+};
+
+// The URL with any password replaced by "***" (for error messages).
+std::string RedactUrl(const std::string& url);
+
+}  // namespace offerledger::pg

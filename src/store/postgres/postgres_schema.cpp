@@ -1,0 +1,198 @@
+// PostgreSQL schema migrations: the logical schema of SQLite's v1-v3
+// (src/store/sqlite/sqlite_schema.cpp) in PostgreSQL types. Times are bigint
+// microseconds, money bigint minor units. A PostgreSQL database starts at
+// offerledger's v3 features, so there are no backfills to replay: migrations
+// 2 and 3 only change the (then empty) tables.
+#include "store/postgres/postgres_schema.h"
+
+#include <string>
+
+#include "common/status_macros.h"
+#include "common/time.h"
+
+namespace offerledger::pg {
+
+namespace {
+
+constexpr std::string_view kSchemaV1 = R"sql(
+CREATE TABLE partners (
+  code       text   NOT NULL PRIMARY KEY,
+  name       text   NOT NULL,
+  created_at bigint NOT NULL,
+  quote_rps  bigint NOT NULL DEFAULT 0,
+  other_rps  bigint NOT NULL DEFAULT 0
+);
+CREATE TABLE api_keys (
+  key        text   NOT NULL PRIMARY KEY,
+  partner    text   NOT NULL REFERENCES partners(code),
+  secret     text   NOT NULL,
+  created_at bigint NOT NULL,
+  revoked_at bigint
+);
+CREATE INDEX api_keys_by_partner ON api_keys(partner, created_at);
+CREATE TABLE packages (
+  id               text   NOT NULL PRIMARY KEY,
+  partner          text   NOT NULL,
+  status           text   NOT NULL,
+  currency         text   NOT NULL,
+  customer_country text   NOT NULL,
+  created_at       bigint NOT NULL,
+  updated_at       bigint NOT NULL,
+  booked_at        bigint,
+  doc              text   NOT NULL
+);
+CREATE INDEX packages_bookings ON packages(partner, booked_at DESC, id)
+  WHERE booked_at IS NOT NULL;
+CREATE TABLE events (
+  seq                    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  kind                   text   NOT NULL,
+  at                     bigint NOT NULL,
+  partner                text   NOT NULL,
+  package_id             text   NOT NULL,
+  quote_id               text   NOT NULL,
+  policy_type            text   NOT NULL,
+  policy_type_version    bigint NOT NULL,
+  policy_code            text   NOT NULL,
+  price                  bigint NOT NULL,
+  premium                bigint NOT NULL,
+  tax                    bigint NOT NULL,
+  amount                 bigint NOT NULL,
+  currency               text   NOT NULL,
+  customer_country       text   NOT NULL,
+  price_multiplier_nanos bigint NOT NULL,
+  data                   text   NOT NULL DEFAULT '{}'
+);
+CREATE INDEX events_by_partner ON events(partner, seq);
+CREATE INDEX events_by_kind ON events(kind);
+-- The ledger is append-only: history is never rewritten.
+CREATE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'events are append-only: % is not allowed', TG_OP;
+END $$;
+CREATE TRIGGER events_no_update BEFORE UPDATE OR DELETE ON events
+  FOR EACH ROW EXECUTE FUNCTION events_append_only();
+CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
+  FOR EACH STATEMENT EXECUTE FUNCTION events_append_only();
+CREATE TABLE idempotency (
+  partner     text   NOT NULL,
+  key         text   NOT NULL,
+  fingerprint text   NOT NULL,
+  status      bigint NOT NULL,
+  body        text   NOT NULL,
+  created_at  bigint NOT NULL,
+  PRIMARY KEY (partner, key)
+);
+CREATE INDEX idempotency_by_age ON idempotency(created_at);
+)sql";
+
+constexpr std::string_view kSchemaV2 = R"sql(
+ALTER TABLE events ADD COLUMN offered_at bigint NOT NULL DEFAULT 0;
+ALTER TABLE events ADD COLUMN price_band text NOT NULL DEFAULT '';
+CREATE TABLE offer_state (
+  quote_id       text   NOT NULL PRIMARY KEY,
+  package_id     text   NOT NULL,
+  partner        text   NOT NULL,
+  day            bigint NOT NULL,
+  policy_type    text   NOT NULL,
+  price_band     text   NOT NULL,
+  country        text   NOT NULL,
+  currency       text   NOT NULL,
+  price          bigint NOT NULL,
+  outcome        text   NOT NULL,
+  counts_package boolean NOT NULL DEFAULT false
+);
+CREATE INDEX offer_state_by_package ON offer_state(package_id);
+CREATE TABLE rollups (
+  day                   bigint NOT NULL,
+  partner               text   NOT NULL,
+  policy_type           text   NOT NULL,
+  price_band            text   NOT NULL,
+  country               text   NOT NULL,
+  currency              text   NOT NULL,
+  packages_offered      bigint NOT NULL DEFAULT 0,
+  quotes_offered        bigint NOT NULL DEFAULT 0,
+  pending               bigint NOT NULL DEFAULT 0,
+  booked                bigint NOT NULL DEFAULT 0,
+  opted_out             bigint NOT NULL DEFAULT 0,
+  not_selected          bigint NOT NULL DEFAULT 0,
+  opt_out_events        bigint NOT NULL DEFAULT 0,
+  cancelled             bigint NOT NULL DEFAULT 0,
+  cancelled_cooling_off bigint NOT NULL DEFAULT 0,
+  premium_booked        bigint NOT NULL DEFAULT 0,
+  premium_refunded      bigint NOT NULL DEFAULT 0,
+  PRIMARY KEY (day, partner, policy_type, price_band, country, currency)
+);
+CREATE INDEX rollups_by_partner ON rollups(partner, day);
+)sql";
+
+constexpr std::string_view kSchemaV3 = R"sql(
+ALTER TABLE offer_state ADD COLUMN multiplier_nanos bigint NOT NULL DEFAULT 1000000000;
+CREATE TABLE arms (
+  policy_type      text   NOT NULL,
+  partner          text   NOT NULL,
+  country          text   NOT NULL,
+  multiplier_nanos bigint NOT NULL,
+  day              bigint NOT NULL,
+  successes        bigint NOT NULL DEFAULT 0,
+  failures         bigint NOT NULL DEFAULT 0,
+  pending          bigint NOT NULL DEFAULT 0,
+  PRIMARY KEY (policy_type, partner, country, multiplier_nanos, day)
+);
+)sql";
+
+struct PgMigration {
+  int version;
+  std::string_view name;
+  std::string_view sql;
+};
+
+constexpr PgMigration kMigrations[] = {
+    {1, "initial schema: partners, api_keys, packages, events, idempotency", kSchemaV1},
+    {2, "conversion roll-ups: events.offered_at/price_band, offer_state, rollups", kSchemaV2},
+    {3, "optimizer arms: offer_state.multiplier_nanos, arms", kSchemaV3},
+};
+
+}  // namespace
+
+int NewestSchemaVersion() { return kMigrations[std::size(kMigrations) - 1].version; }
+
+Result<std::vector<int>> ApplyMigrations(Connection& c) {
+  OL_RETURN_IF_ERROR(c.Exec("BEGIN"));
+  auto run = [&]() -> Result<std::vector<int>> {
+    // One migrator per database schema at a time, across processes; released at COMMIT.
+    OL_RETURN_IF_ERROR(c.Query("SELECT pg_advisory_xact_lock(hashtext('offerledger-migrate:' || "
+                               "current_schema()))")
+                           .status());
+    OL_RETURN_IF_ERROR(
+        c.Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version bigint NOT NULL PRIMARY KEY, "
+               "name text NOT NULL, applied_at bigint NOT NULL)"));
+    OL_ASSIGN_OR_RETURN(Rows cur,
+                        c.Query("SELECT coalesce(max(version), 0) FROM schema_migrations"));
+    const std::int64_t current = cur.Int(0, 0);
+    if (current > NewestSchemaVersion()) {
+      return Status::Internal("PostgreSQL database has schema version " + std::to_string(current) +
+                              ", newer than this offerledger knows (" +
+                              std::to_string(NewestSchemaVersion()) + "): upgrade offerledger");
+    }
+    std::vector<int> applied;
+    for (const PgMigration& m : kMigrations) {
+      if (m.version <= current) continue;
+      OL_RETURN_IF_ERROR(c.Exec(std::string(m.sql)));
+      OL_RETURN_IF_ERROR(c.Query("INSERT INTO schema_migrations(version, name, applied_at) "
+                                 "VALUES ($1, $2, $3)",
+                                 Params().Add(m.version).Add(m.name).Add(NowMicros()))
+                             .status());
+      applied.push_back(m.version);
+    }
+    return applied;
+  };
+  auto result = run();
+  if (!result.ok()) {
+    (void)c.Exec("ROLLBACK");
+    return result;
+  }
+  OL_RETURN_IF_ERROR(c.Exec("COMMIT"));
+  return result;
+}
+
+}  // namespace offerledger::pg

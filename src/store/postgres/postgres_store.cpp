@@ -1,0 +1,642 @@
+#include "store/postgres/postgres_store.h"
+
+#include <chrono>
+#include <exception>
+#include <thread>
+#include <utility>
+
+#include "common/status_macros.h"
+#include "store/package_codec.h"
+#include "store/postgres/pg_conn.h"
+#include "store/postgres/postgres_rollups.h"
+#include "store/postgres/postgres_schema.h"
+
+namespace offerledger {
+
+using pg::Connection;
+using pg::Params;
+using pg::Rows;
+
+namespace {
+
+Status Closed() { return Status::Unavailable("the store is closed"); }
+
+// Write() inside a Write() job would wait for a row lock its caller holds.
+thread_local int tl_write_depth = 0;
+
+const std::string kEventColumns =
+    "kind, at, partner, package_id, quote_id, policy_type, policy_type_version, policy_code, "
+    "price, premium, tax, amount, currency, customer_country, price_multiplier_nanos, data, "
+    "offered_at, price_band";
+
+Result<LedgerEvent> ReadEvent(const Rows& r, int i) {
+  LedgerEvent e;
+  const std::string kind = r.Text(i, 0);
+  auto parsed = ParseEventKind(kind);
+  if (!parsed) return Status::Internal("corrupt event row: unknown kind '" + kind + "'");
+  e.kind = *parsed;
+  e.at = r.Int(i, 1);
+  e.partner = r.Text(i, 2);
+  e.package_id = r.Text(i, 3);
+  e.quote_id = r.Text(i, 4);
+  e.policy_type = r.Text(i, 5);
+  e.policy_type_version = static_cast<int>(r.Int(i, 6));
+  e.policy_code = r.Text(i, 7);
+  e.price = r.Int(i, 8);
+  e.premium = r.Int(i, 9);
+  e.tax = r.Int(i, 10);
+  e.amount = r.Int(i, 11);
+  e.currency = r.Text(i, 12);
+  e.customer_country = r.Text(i, 13);
+  e.price_multiplier_nanos = r.Int(i, 14);
+  e.data_json = r.Text(i, 15);
+  e.offered_at = r.Int(i, 16);
+  e.price_band = r.Text(i, 17);
+  return e;
+}
+
+Partner ReadPartner(const Rows& r, int i) {
+  return {r.Text(i, 0), r.Text(i, 1), r.Int(i, 2), r.Int(i, 3), r.Int(i, 4)};
+}
+
+ApiKey ReadKey(const Rows& r, int i) {
+  ApiKey k;
+  k.key = r.Text(i, 0);
+  k.secret = r.Text(i, 1);
+  k.partner = r.Text(i, 2);
+  k.created_at = r.Int(i, 3);
+  k.revoked_at = r.OptInt(i, 4);
+  return k;
+}
+
+Result<std::optional<QuotePackage>> LoadPackageFrom(Connection& c, std::string_view partner,
+                                                    std::string_view id, bool for_update) {
+  OL_ASSIGN_OR_RETURN(Rows r, c.Query(std::string("SELECT doc FROM packages WHERE id = $1 AND "
+                                                  "partner = $2") +
+                                          (for_update ? " FOR UPDATE" : ""),
+                                      Params().Add(id).Add(partner)));
+  if (r.size() == 0) return std::optional<QuotePackage>();
+  OL_ASSIGN_OR_RETURN(QuotePackage pkg, DecodePackage(r.Text(0, 0)));
+  if (pkg.partner != partner) return std::optional<QuotePackage>();
+  return std::optional<QuotePackage>(std::move(pkg));
+}
+
+Params PackageParams(const QuotePackage& pkg) {
+  Params p;
+  p.Add(pkg.id)
+      .Add(pkg.partner)
+      .Add(PackageStatusName(pkg.status))
+      .Add(pkg.currency)
+      .Add(pkg.customer_country)
+      .Add(pkg.created_at)
+      .Add(pkg.updated_at)
+      .Add(pkg.booked_at)
+      .Add(EncodePackage(pkg));
+  return p;
+}
+
+Status CheckPackage(const QuotePackage& pkg) {
+  if (pkg.id.empty() || pkg.partner.empty()) {
+    return Status::Internal("a quote package needs an id and a partner to be stored");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+// --------------------------------------------------------------------- pool
+
+class PostgresStore::Lease {
+ public:
+  Lease(PostgresStore* store, std::unique_ptr<Connection> c) : store_(store), c_(std::move(c)) {}
+  Lease(Lease&& o) noexcept : store_(std::exchange(o.store_, nullptr)), c_(std::move(o.c_)) {}
+  Lease& operator=(Lease&&) = delete;
+  ~Lease() {
+    if (store_ != nullptr) store_->Release(std::move(c_));
+  }
+  Connection& operator*() { return *c_; }
+  Connection* operator->() { return c_.get(); }
+
+ private:
+  PostgresStore* store_;
+  std::unique_ptr<Connection> c_;
+};
+
+Result<PostgresStore::Lease> PostgresStore::Acquire() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return closed_ || !idle_.empty() || open_ < options_.pool_size; });
+  if (closed_) return Closed();
+  if (!idle_.empty()) {
+    auto c = std::move(idle_.back());
+    idle_.pop_back();
+    return Lease(this, std::move(c));
+  }
+  ++open_;
+  lock.unlock();
+  auto c = Connection::Open(url_);
+  if (!c.ok()) {
+    lock.lock();
+    --open_;
+    cv_.notify_all();
+    return c.status();
+  }
+  return Lease(this, std::move(*c));
+}
+
+void PostgresStore::Release(std::unique_ptr<Connection> c) {
+  if (!c->Broken() && c->InTransaction()) (void)c->Exec("ROLLBACK");
+  std::lock_guard lock(mu_);
+  if (c->Broken()) {
+    --open_;  // a lost connection is dropped; the next Acquire opens a new one
+    c.reset();
+  } else {
+    idle_.push_back(std::move(c));
+  }
+  cv_.notify_all();
+}
+
+// --------------------------------------------------------------------- Txn
+
+class PostgresStore::Txn final : public WriteTxn {
+ public:
+  explicit Txn(Connection* c) : c_(c) {}
+  void Invalidate() { c_ = nullptr; }
+
+  Result<std::optional<QuotePackage>> LoadPackage(std::string_view partner,
+                                                  std::string_view id) override {
+    OL_RETURN_IF_ERROR(CheckValid());
+    return LoadPackageFrom(*c_, partner, id, /*for_update=*/true);
+  }
+
+  Status InsertPackage(const QuotePackage& pkg) override {
+    OL_RETURN_IF_ERROR(CheckValid());
+    OL_RETURN_IF_ERROR(CheckPackage(pkg));
+    OL_ASSIGN_OR_RETURN(Rows r, c_->Query("INSERT INTO packages(id, partner, status, currency, "
+                                          "customer_country, created_at, updated_at, booked_at, "
+                                          "doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+                                          "ON CONFLICT (id) DO NOTHING",
+                                          PackageParams(pkg)));
+    if (r.Affected() == 0) return Status::Conflict("quote package " + pkg.id + " already exists");
+    return Status::Ok();
+  }
+
+  Status UpdatePackage(const QuotePackage& pkg) override {
+    OL_RETURN_IF_ERROR(CheckValid());
+    OL_RETURN_IF_ERROR(CheckPackage(pkg));
+    OL_ASSIGN_OR_RETURN(Rows r, c_->Query("UPDATE packages SET status = $3, currency = $4, "
+                                          "customer_country = $5, created_at = $6, updated_at = "
+                                          "$7, booked_at = $8, doc = $9 WHERE id = $1 AND "
+                                          "partner = $2",
+                                          PackageParams(pkg)));
+    if (r.Affected() == 0) return Status::NotFound("no quote package " + pkg.id);
+    return Status::Ok();
+  }
+
+  Status AppendEvents(const std::vector<LedgerEvent>& events) override {
+    OL_RETURN_IF_ERROR(CheckValid());
+    for (const LedgerEvent& e : events) {
+      OL_RETURN_IF_ERROR(c_->Query("INSERT INTO events(" + kEventColumns +
+                                       ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+                                       "$12, $13, $14, $15, $16, $17, $18)",
+                                   Params()
+                                       .Add(EventKindName(e.kind))
+                                       .Add(e.at)
+                                       .Add(e.partner)
+                                       .Add(e.package_id)
+                                       .Add(e.quote_id)
+                                       .Add(e.policy_type)
+                                       .Add(e.policy_type_version)
+                                       .Add(e.policy_code)
+                                       .Add(e.price)
+                                       .Add(e.premium)
+                                       .Add(e.tax)
+                                       .Add(e.amount)
+                                       .Add(e.currency)
+                                       .Add(e.customer_country)
+                                       .Add(e.price_multiplier_nanos)
+                                       .Add(e.data_json)
+                                       .Add(CohortTime(e))
+                                       .Add(e.price_band))
+                             .status());
+      OL_RETURN_IF_ERROR(pg::ApplyEventToRollups(*c_, e));
+    }
+    return Status::Ok();
+  }
+
+  Result<std::optional<IdempotentReply>> FindReply(std::string_view partner, std::string_view key,
+                                                   Micros not_before) override {
+    OL_RETURN_IF_ERROR(CheckValid());
+    OL_ASSIGN_OR_RETURN(Rows r, c_->Query("SELECT fingerprint, status, body, created_at FROM "
+                                          "idempotency WHERE partner = $1 AND key = $2 AND "
+                                          "created_at >= $3",
+                                          Params().Add(partner).Add(key).Add(not_before)));
+    if (r.size() == 0) return std::optional<IdempotentReply>();
+    IdempotentReply reply;
+    reply.fingerprint = r.Text(0, 0);
+    reply.status = static_cast<int>(r.Int(0, 1));
+    reply.body = r.Text(0, 2);
+    reply.created_at = r.Int(0, 3);
+    return std::optional<IdempotentReply>(std::move(reply));
+  }
+
+  Status SaveReply(std::string_view partner, std::string_view key,
+                   const IdempotentReply& reply) override {
+    OL_RETURN_IF_ERROR(CheckValid());
+    return c_
+        ->Query(
+            "INSERT INTO idempotency(partner, key, fingerprint, status, body, created_at) "
+            "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT(partner, key) DO UPDATE SET "
+            "fingerprint = excluded.fingerprint, status = excluded.status, "
+            "body = excluded.body, created_at = excluded.created_at",
+            Params()
+                .Add(partner)
+                .Add(key)
+                .Add(reply.fingerprint)
+                .Add(reply.status)
+                .Add(reply.body)
+                .Add(reply.created_at))
+        .status();
+  }
+
+  // ---- the store's own writes.
+  Status InsertPartner(const Partner& p) {
+    OL_ASSIGN_OR_RETURN(
+        Rows r,
+        c_->Query(
+            "INSERT INTO partners(code, name, created_at, "
+            "quote_rps, other_rps) VALUES ($1, $2, $3, $4, $5) "
+            "ON CONFLICT (code) DO NOTHING",
+            Params().Add(p.code).Add(p.name).Add(p.created_at).Add(p.quote_rps).Add(p.other_rps)));
+    if (r.Affected() == 0) return Status::Conflict("partner " + p.code + " already exists");
+    return Status::Ok();
+  }
+
+  Status InsertKey(const ApiKey& k) {
+    {
+      // FOR SHARE: the partner cannot disappear before the key is in.
+      OL_ASSIGN_OR_RETURN(Rows r, c_->Query("SELECT 1 FROM partners WHERE code = $1 FOR SHARE",
+                                            Params().Add(k.partner)));
+      if (r.size() == 0) return Status::NotFound("no partner " + k.partner);
+    }
+    OL_ASSIGN_OR_RETURN(
+        Rows r,
+        c_->Query(
+            "INSERT INTO api_keys(key, partner, secret, created_at, revoked_at) VALUES "
+            "($1, $2, $3, $4, $5) ON CONFLICT (key) DO NOTHING",
+            Params().Add(k.key).Add(k.partner).Add(k.secret).Add(k.created_at).Add(k.revoked_at)));
+    if (r.Affected() == 0) return Status::Conflict("API key " + k.key + " already exists");
+    return Status::Ok();
+  }
+
+  Status Revoke(std::string_view key, Micros at) {
+    OL_ASSIGN_OR_RETURN(Rows r, c_->Query("SELECT revoked_at FROM api_keys WHERE key = $1 FOR "
+                                          "UPDATE",
+                                          Params().Add(key)));
+    if (r.size() == 0) return Status::NotFound("no API key " + std::string(key));
+    if (!r.IsNull(0, 0)) return Status::Ok();  // already revoked: keep the first time
+    return c_
+        ->Query("UPDATE api_keys SET revoked_at = $2 WHERE key = $1", Params().Add(key).Add(at))
+        .status();
+  }
+
+  Status SetLimits(std::string_view code, std::int64_t quote_rps, std::int64_t other_rps) {
+    OL_ASSIGN_OR_RETURN(Rows r,
+                        c_->Query("UPDATE partners SET quote_rps = $2, other_rps = $3 WHERE code "
+                                  "= $1",
+                                  Params().Add(code).Add(quote_rps).Add(other_rps)));
+    if (r.Affected() == 0) return Status::NotFound("no partner " + std::string(code));
+    return Status::Ok();
+  }
+
+  Result<std::int64_t> Rebuild(const PriceBandOf& band_of) {
+    // No event may be appended between the replay and the rewrite (any process).
+    OL_RETURN_IF_ERROR(c_->Exec("LOCK TABLE events IN SHARE MODE"));
+    OL_ASSIGN_OR_RETURN(pg::Replayed replayed,
+                        pg::ReplayEvents(*c_, std::nullopt, [&](const LedgerEvent& e) {
+                          return band_of(e.price, e.currency);
+                        }));
+    return pg::RewriteRollups(*c_, replayed);
+  }
+
+  Result<std::int64_t> Purge(Micros before) {
+    OL_ASSIGN_OR_RETURN(
+        Rows r, c_->Query("DELETE FROM idempotency WHERE created_at < $1", Params().Add(before)));
+    return r.Affected();
+  }
+
+ private:
+  Status CheckValid() const {
+    if (c_ == nullptr) return Status::Internal("WriteTxn used outside its Write() call");
+    return Status::Ok();
+  }
+  Connection* c_;
+};
+
+// ------------------------------------------------------------ PostgresStore
+
+PostgresStore::PostgresStore(std::string url, Options options)
+    : url_(std::move(url)), options_(options) {}
+
+PostgresStore::~PostgresStore() { Close(); }
+
+Result<std::unique_ptr<Store>> PostgresStore::Open(const std::string& url) {
+  OL_ASSIGN_OR_RETURN(std::unique_ptr<PostgresStore> store, OpenPostgres(url, Options{}));
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+Result<std::unique_ptr<PostgresStore>> PostgresStore::OpenPostgres(const std::string& url,
+                                                                   const Options& options) {
+  Options o = options;
+  if (o.pool_size < 1) o.pool_size = 1;
+  if (o.max_attempts < 1) o.max_attempts = 1;
+  std::unique_ptr<PostgresStore> store(new PostgresStore(url, o));
+  {
+    OL_ASSIGN_OR_RETURN(Lease lease, store->Acquire());
+    auto applied = pg::ApplyMigrations(*lease);
+    if (!applied.ok()) return applied.status();
+  }
+  OL_RETURN_IF_ERROR(store->Ping());
+  return store;
+}
+
+Result<std::vector<int>> PostgresStore::Migrate(const std::string& url) {
+  OL_ASSIGN_OR_RETURN(std::unique_ptr<Connection> c, Connection::Open(url));
+  return pg::ApplyMigrations(*c);
+}
+
+void PostgresStore::Close() {
+  std::vector<std::unique_ptr<Connection>> to_close;
+  std::unique_lock lock(mu_);
+  if (closed_ && open_ == 0) return;
+  closed_ = true;
+  cv_.notify_all();
+  cv_.wait(lock, [&] { return static_cast<int>(idle_.size()) == open_; });
+  to_close.swap(idle_);
+  open_ = 0;
+}
+
+Status PostgresStore::Transact(const std::function<Status(Txn&)>& work) {
+  if (tl_write_depth > 0) return Status::Internal("Write() called from inside a Write() job");
+  struct Depth {
+    Depth() { ++tl_write_depth; }
+    ~Depth() { --tl_write_depth; }
+  } depth;
+  Status last;
+  for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
+    if (attempt > 1) std::this_thread::sleep_for(std::chrono::milliseconds(5 * attempt));
+    auto lease = Acquire();
+    if (!lease.ok()) {
+      last = lease.status();
+      if (last.message() == Closed().message()) return last;
+      continue;  // the server may be restarting: try again
+    }
+    Connection& c = **lease;
+    bool transient = false;
+    Status result;
+    if (Status s = c.Exec("BEGIN"); !s.ok()) {
+      result = s;
+      transient = c.last_error_transient();
+    } else {
+      Txn txn(&c);
+      try {
+        result = work(txn);
+      } catch (const std::exception& e) {
+        result = Status::Internal(std::string("a write job threw an exception: ") + e.what());
+      } catch (...) {
+        result = Status::Internal("a write job threw an exception");
+      }
+      txn.Invalidate();
+      transient = !result.ok() && c.last_error_transient();
+      if (result.ok()) {
+        if (Status s = c.Exec("COMMIT"); !s.ok()) {
+          // A COMMIT whose answer was lost may or may not have been applied:
+          // it is not retried (that could apply it twice).
+          if (c.Broken()) return Status::Unavailable("write outcome unknown: " + s.message());
+          result = s;
+          transient = c.last_error_transient();
+        }
+      } else if (!c.Broken()) {
+        (void)c.Exec("ROLLBACK");
+      }
+    }
+    if (result.ok()) return result;
+    last = result;
+    if (!transient) return result;
+  }
+  return Status::Unavailable("write not committed: " + last.message());
+}
+
+Status PostgresStore::Write(const std::function<Status(WriteTxn&)>& work) {
+  return Transact([&work](Txn& txn) { return work(txn); });
+}
+
+// ------------------------------------------------------------------- reads
+
+Result<std::optional<QuotePackage>> PostgresStore::GetPackage(std::string_view partner,
+                                                              std::string_view id) {
+  OL_ASSIGN_OR_RETURN(Lease lease, Acquire());
+  return LoadPackageFrom(*lease, partner, id, /*for_update=*/false);
+}
+
+Result<BookingPage> PostgresStore::ListBookings(std::string_view partner, std::int64_t limit,
+                                                std::int64_t offset) {
+  OL_ASSIGN_OR_RETURN(Lease lease, Acquire());
+  Connection& c = *lease;
+  OL_RETURN_IF_ERROR(c.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
+  BookingPage page;
+  auto run = [&]() -> Status {
+    OL_ASSIGN_OR_RETURN(Rows n, c.Query("SELECT count(*) FROM packages WHERE partner = $1 AND "
+                                        "booked_at IS NOT NULL",
+                                        Params().Add(partner)));
+    page.count = n.Int(0, 0);
+    Params p;
+    p.Add(partner);
+    if (limit < 0) {
+      p.Null();
+    } else {
+      p.Add(limit);
+    }
+    p.Add(offset < 0 ? std::int64_t{0} : offset);
+    OL_ASSIGN_OR_RETURN(Rows r, c.Query("SELECT doc FROM packages WHERE partner = $1 AND "
+                                        "booked_at IS NOT NULL ORDER BY booked_at DESC, id "
+                                        "COLLATE \"C\" LIMIT $2 OFFSET $3",
+                                        p));
+    for (int i = 0; i < r.size(); ++i) {
+      OL_ASSIGN_OR_RETURN(QuotePackage pkg, DecodePackage(r.Text(i, 0)));
+      page.results.push_back(std::move(pkg));
+    }
+    return Status::Ok();
+  };
+  Status s = run();
+  (void)c.Exec(s.ok() ? "COMMIT" : "ROLLBACK");
+  if (!s.ok()) return s;
+  return page;
+}
+
+Result<std::vector<LedgerEvent>> PostgresStore::ListEvents(std::string_view partner,
+                                                           std::int64_t after_seq,
+                                                           std::int64_t limit) {
+  OL_ASSIGN_OR_RETURN(Lease lease, Acquire());
+  Params p;
+  p.Add(partner).Add(after_seq);
+  if (limit <= 0) {
+    p.Null();
+  } else {
+    p.Add(limit);
+  }
+  OL_ASSIGN_OR_RETURN(Rows r,
+                      lease->Query("SELECT " + kEventColumns +
+                                       ", seq FROM events WHERE "
+                                       "($1 = '' OR partner = $1) AND seq > $2 ORDER BY seq "
+                                       "LIMIT $3",
+                                   p));
+  std::vector<LedgerEvent> events;
+  for (int i = 0; i < r.size(); ++i) {
+    OL_ASSIGN_OR_RETURN(LedgerEvent e, ReadEvent(r, i));
+    e.seq = r.Int(i, 18);
+    events.push_back(std::move(e));
+  }
+  return events;
+}
+
+Result<std::int64_t> PostgresStore::CountEvents(EventKind kind) {
+  OL_ASSIGN_OR_RETURN(Lease lease, Acquire());
+  OL_ASSIGN_OR_RETURN(Rows r, lease->Query("SELECT count(*) FROM events WHERE kind = $1",
+                                           Params().Add(EventKindName(kind))));
+  return r.Int(0, 0);
+}
+
+// ---------------------------------------------------------- partners, keys
+
+Status PostgresStore::CreatePartner(const Partner& partner, const ApiKey& first_key) {
+  if (first_key.partner != partner.code) {
+    return Status::Invalid("the first key of partner " + partner.code + " names another partner");
+  }
+  return Transact([&](Txn& txn) {
+    OL_RETURN_IF_ERROR(txn.InsertPartner(partner));
+    return txn.InsertKey(first_key);
+  });
+}
+
+Result<std::optional<Partner>> PostgresStore::GetPartner(std::string_view code) {
+  OL_ASSIGN_OR_RETURN(Lease lease, Acquire());
+  OL_ASSIGN_OR_RETURN(Rows r, lease->Query("SELECT code, name, created_at, quote_rps, other_rps "
+                                           "FROM partners WHERE code = $1",
+                                           Params().Add(code)));
+  if (r.size() == 0) return std::optional<Partner>();
+  return std::optional<Partner>(ReadPartner(r, 0));
+}
+
+Result<std::vector<Partner>> PostgresStore::ListPartners() {
+  OL_ASSIGN_OR_RETURN(Lease lease, Acquire());
+  OL_ASSIGN_OR_RETURN(Rows r, lease->Query("SELECT code, name, created_at, quote_rps, other_rps "
+                                           "FROM partners ORDER BY code COLLATE \"C\""));
+  std::vector<Partner> out;
+  for (int i = 0; i < r.size(); ++i) out.push_back(ReadPartner(r, i));
+  return out;
+}
+
+Status PostgresStore::AddKey(const ApiKey& key) {
+  return Transact([&](Txn& txn) { return txn.InsertKey(key); });
+}
+
+Status PostgresStore::RevokeKey(std::string_view key, Micros at) {
+  return Transact([&](Txn& txn) { return txn.Revoke(key, at); });
+}
+
+Status PostgresStore::SetPartnerLimits(std::string_view code, std::int64_t quote_rps,
+                                       std::int64_t other_rps) {
+  return Transact([&](Txn& txn) { return txn.SetLimits(code, quote_rps, other_rps); });
+}
+
+Result<std::optional<ApiKey>> PostgresStore::FindKey(std::string_view key) {
+  OL_ASSIGN_OR_RETURN(Lease lease, Acquire());
+  OL_ASSIGN_OR_RETURN(Rows r, lease->Query("SELECT key, secret, partner, created_at, revoked_at "
+                                           "FROM api_keys WHERE key = $1",
+                                           Params().Add(key)));
+  if (r.size() == 0) return std::optional<ApiKey>();
+  return std::optional<ApiKey>(ReadKey(r, 0));
+}
+
+Result<std::vector<ApiKey>> PostgresStore::ListKeys(std::string_view partner) {
+  OL_ASSIGN_OR_RETURN(Lease lease, Acquire());
+  OL_ASSIGN_OR_RETURN(Rows r, lease->Query("SELECT key, secret, partner, created_at, revoked_at "
+                                           "FROM api_keys WHERE partner = $1 ORDER BY "
+                                           "created_at, key COLLATE \"C\"",
+                                           Params().Add(partner)));
+  std::vector<ApiKey> out;
+  for (int i = 0; i < r.size(); ++i) out.push_back(ReadKey(r, i));
+  return out;
+}
+
+// ----------------------------------------------------------- roll-ups, arms
+
+Result<std::vector<RollupRow>> PostgresStore::ReadRollups(const RollupFilter& filter) {
+  OL_ASSIGN_OR_RETURN(Lease lease, Acquire());
+  return pg::ReadRollupRows(*lease, filter);
+}
+
+Result<std::vector<RollupRow>> PostgresStore::RecountRollups(const RollupFilter& filter,
+                                                             const PriceBandOf& band_of) {
+  OL_ASSIGN_OR_RETURN(Lease lease, Acquire());
+  pg::BandOfEvent band_of_event;
+  if (band_of) {
+    band_of_event = [&band_of](const LedgerEvent& e) { return band_of(e.price, e.currency); };
+  }
+  OL_ASSIGN_OR_RETURN(pg::Replayed replayed,
+                      pg::ReplayEvents(*lease, filter.partner, band_of_event));
+  return pg::RowsIn(replayed, filter);
+}
+
+Result<std::int64_t> PostgresStore::RebuildRollups(
+    const std::function<std::string(MinorUnits price, const std::string& currency)>& band_of) {
+  if (!band_of) return Status::Invalid("RebuildRollups needs a price band function");
+  std::int64_t written = 0;
+  Status s = Transact([&](Txn& txn) -> Status {
+    OL_ASSIGN_OR_RETURN(written, txn.Rebuild(band_of));
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return written;
+}
+
+Result<std::vector<ArmTotals>> PostgresStore::ReadArms(const ArmFilter& filter, std::int64_t today,
+                                                       int decision_window_days) {
+  OL_ASSIGN_OR_RETURN(Lease lease, Acquire());
+  return pg::ReadArmTotals(*lease, filter, today, decision_window_days);
+}
+
+Result<std::vector<ArmContext>> PostgresStore::ListArmContexts() {
+  OL_ASSIGN_OR_RETURN(Lease lease, Acquire());
+  return pg::ReadArmContexts(*lease);
+}
+
+Result<std::vector<ArmRow>> PostgresStore::ReadArmRows() {
+  OL_ASSIGN_OR_RETURN(Lease lease, Acquire());
+  return pg::ReadAllArmRows(*lease);
+}
+
+Result<std::vector<ArmRow>> PostgresStore::RecountArmRows() {
+  OL_ASSIGN_OR_RETURN(Lease lease, Acquire());
+  OL_ASSIGN_OR_RETURN(pg::Replayed replayed, pg::ReplayEvents(*lease, std::nullopt, nullptr));
+  return std::move(replayed.arms);
+}
+
+// ------------------------------------------------------------ maintenance
+
+Status PostgresStore::Ping() {
+  OL_ASSIGN_OR_RETURN(Lease lease, Acquire());
+  return lease->Query("SELECT count(*) FROM schema_migrations").status();
+}
+
+Result<std::int64_t> PostgresStore::PurgeReplies(Micros before) {
+  std::int64_t purged = 0;
+  Status s = Transact([&](Txn& txn) -> Status {
+    OL_ASSIGN_OR_RETURN(purged, txn.Purge(before));
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return purged;
+}
+
+}  // namespace offerledger
