@@ -11,6 +11,7 @@ void RegisterPartnerCommand(CLI::App& app);
 void RegisterReportCommand(CLI::App& app);
 void RegisterSimulateCommand(CLI::App& app);
 void RegisterOptimizerCommand(CLI::App& app);
+void RegisterClientCommand(CLI::App& app);
 
 // Default database URL for every subcommand that takes --db.
 inline constexpr const char* kDefaultDb = "sqlite:./offerledger.db";

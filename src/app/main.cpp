@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   offerledger::RegisterReportCommand(app);
   offerledger::RegisterSimulateCommand(app);
   offerledger::RegisterOptimizerCommand(app);
+  offerledger::RegisterClientCommand(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }
