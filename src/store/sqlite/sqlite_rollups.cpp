@@ -1,5 +1,6 @@
 #include "store/sqlite/sqlite_rollups.h"
 #include "common/status_macros.h"
+#include "store/arm_bookkeeping.h"
 
 #include <algorithm>
 #include <tuple>
@@ -166,60 +167,6 @@ Result<bool> PackageCounted(Connection& c, const std::string& package_id) {
 
 // -------------------------------------------------------------------- arms
 
-// What one offer contributes to its arm row.
-ArmRow ArmOf(const OfferState& s, std::int64_t multiplier_nanos, int sign) {
-  ArmRow a;
-  a.policy_type = s.key.policy_type;
-  a.partner = s.key.partner;
-  a.country = s.key.country;
-  a.multiplier_nanos = multiplier_nanos;
-  a.day = s.key.day;
-  switch (s.outcome) {
-    case OfferOutcome::kPending:
-      a.pending = sign;
-      break;
-    case OfferOutcome::kBooked:
-      a.successes = sign;
-      break;
-    case OfferOutcome::kOptedOut:
-    case OfferOutcome::kNotSelected:
-      a.failures = sign;
-      break;
-    case OfferOutcome::kWithdrawn:
-      break;
-  }
-  return a;
-}
-
-bool SameArm(const ArmRow& a, const ArmRow& b) {
-  return a.policy_type == b.policy_type && a.partner == b.partner && a.country == b.country &&
-         a.multiplier_nanos == b.multiplier_nanos && a.day == b.day;
-}
-bool ArmZero(const ArmRow& a) { return a.successes == 0 && a.failures == 0 && a.pending == 0; }
-auto ArmKeyOf(const ArmRow& a) {
-  return std::tie(a.policy_type, a.partner, a.country, a.multiplier_nanos, a.day);
-}
-
-// The arm changes of an offer going from (before, m_before) to (after, m_after):
-// at most two non-zero rows.
-std::vector<ArmRow> ArmDeltas(const std::optional<OfferState>& before, std::int64_t m_before,
-                              const OfferState& after, std::int64_t m_after) {
-  std::vector<ArmRow> out;
-  ArmRow plus = ArmOf(after, m_after, +1);
-  if (before) {
-    ArmRow minus = ArmOf(*before, m_before, -1);
-    if (SameArm(minus, plus)) {
-      plus.successes += minus.successes;
-      plus.failures += minus.failures;
-      plus.pending += minus.pending;
-    } else if (!ArmZero(minus)) {
-      out.push_back(minus);
-    }
-  }
-  if (!ArmZero(plus)) out.push_back(plus);
-  return out;
-}
-
 Status AddToArm(Connection& c, const ArmRow& a) {
   OL_ASSIGN_OR_RETURN(
       Statement st,
@@ -237,15 +184,6 @@ Status AddToArm(Connection& c, const ArmRow& a) {
       .Bind(7, a.failures)
       .Bind(8, a.pending);
   return st.Run();
-}
-
-// The multiplier of an offer after event `e` (`before`: it had been offered
-// at `m_before`): offered and repriced set it, other events keep it.
-std::int64_t MultiplierAfter(bool offered_before, std::int64_t m_before, const LedgerEvent& e) {
-  if (!offered_before || EventSetsGroup(e.kind)) {
-    return e.price_multiplier_nanos > 0 ? e.price_multiplier_nanos : kOneNanos;
-  }
-  return m_before;
 }
 
 // ------------------------------------------------------------------ replay
