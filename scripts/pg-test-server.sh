@@ -6,6 +6,11 @@
 #       STATE_DIR, create database "offerledger", write the URL to STATE_DIR/url
 #       and print it.
 #   scripts/pg-test-server.sh stop STATE_DIR    stop the server, remove STATE_DIR.
+#   scripts/pg-test-server.sh halt STATE_DIR [fast|immediate|smart]
+#       stop the server (pg_ctl -m MODE, default fast) but keep its data and port,
+#       so that tests can take the database away from running clients.
+#   scripts/pg-test-server.sh resume STATE_DIR  start a halted server again, with
+#       the same data, on the same port (the URL stays valid).
 #
 # The binaries come from Debian's postgresql-15 (/usr/lib/postgresql/15/bin, or
 # PG_BIN). As root the server runs as the system user `offerledger-test`
@@ -14,7 +19,8 @@ set -euo pipefail
 
 cmd=${1:-}
 state=${2:-}
-[[ -n $cmd && -n $state ]] || { echo "usage: $0 start|stop STATE_DIR" >&2; exit 2; }
+usage="usage: $0 start|stop|resume STATE_DIR, or $0 halt STATE_DIR [fast|immediate|smart]"
+[[ -n $cmd && -n $state ]] || { echo "$usage" >&2; exit 2; }
 
 PG_BIN=${PG_BIN:-}
 if [[ -z $PG_BIN ]]; then
@@ -82,8 +88,23 @@ case $cmd in
     fi
     rm -rf "$state"
     ;;
+  halt)
+    mode=${3:-fast}
+    [[ $mode == fast || $mode == immediate || $mode == smart ]] || { echo "$usage" >&2; exit 2; }
+    [[ -f $state/port ]] || { echo "pg-test-server: no server in $state" >&2; exit 1; }
+    as_user "$PG_BIN/pg_ctl" -D "$state/data" -m "$mode" -w -t 60 stop >/dev/null
+    ;;
+  resume)
+    [[ -f $state/port ]] || { echo "pg-test-server: no server in $state" >&2; exit 1; }
+    state=$(cd "$state" && pwd)
+    # `pg_ctl restart` of a stopped server starts it with the options of its
+    # last start (data/postmaster.opts): same port, socket and settings. After
+    # an immediate stop it runs crash recovery first; -w waits for that.
+    as_user "$PG_BIN/pg_ctl" -D "$state/data" -l "$state/server.log" -w -t 60 restart \
+      >/dev/null 2>&1 || { tail -n 20 "$state/server.log" >&2; exit 1; }
+    ;;
   *)
-    echo "usage: $0 start|stop STATE_DIR" >&2
+    echo "$usage" >&2
     exit 2
     ;;
 esac
