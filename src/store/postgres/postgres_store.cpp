@@ -24,6 +24,10 @@ Status Closed() { return Status::Unavailable("the store is closed"); }
 // Write() inside a Write() job would wait for a row lock its caller holds.
 thread_local int tl_write_depth = 0;
 
+// The first key of the (int, int) advisory locks on idempotency keys ("olik");
+// two-int locks never collide with the bigint ones of the migrations.
+constexpr int kIdempotencyLockClass = 0x6f6c696b;
+
 const std::string kEventColumns =
     "kind, at, partner, package_id, quote_id, policy_type, policy_type_version, policy_code, "
     "price, premium, tax, amount, currency, customer_country, price_multiplier_nanos, data, "
@@ -226,6 +230,18 @@ class PostgresStore::Txn final : public WriteTxn {
   Result<std::optional<IdempotentReply>> FindReply(std::string_view partner, std::string_view key,
                                                    Micros not_before) override {
     OL_RETURN_IF_ERROR(CheckValid());
+    // The same key sent to two processes at once: without a lock both would
+    // find no reply and both do the work (two packages for one key, or a
+    // 422 for the second of two identical bookings). The key's advisory lock
+    // is held until this transaction ends, i.e. until its reply is saved;
+    // the other one then reads that reply (its SELECT is a new statement, so
+    // under READ COMMITTED it sees the commit) and replays it. Keys whose
+    // hashes collide only wait for each other.
+    OL_RETURN_IF_ERROR(c_->Query("SELECT pg_advisory_xact_lock($1, hashtext($2))",
+                                 Params()
+                                     .Add(kIdempotencyLockClass)
+                                     .Add(std::string(partner) + "\n" + std::string(key)))
+                           .status());
     OL_ASSIGN_OR_RETURN(Rows r, c_->Query("SELECT fingerprint, status, body, created_at FROM "
                                           "idempotency WHERE partner = $1 AND key = $2 AND "
                                           "created_at >= $3",
