@@ -1,6 +1,7 @@
 // `offerledger partner ...`: partners and their API keys.
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "api/json_writer.h"
@@ -18,6 +19,8 @@ struct PartnerOptions {
   std::string name;
   std::string api_key;
   bool json = false;
+  std::string quote_rps;  // "" not given; else a number or "unlimited"
+  std::string other_rps;
 };
 
 [[noreturn]] void Fail(const std::string& what, const Status& s) {
@@ -52,6 +55,30 @@ void AddDb(CLI::App* cmd, PartnerOptions& o) {
   cmd->add_option("--db", o.db, "Database URL: sqlite:PATH")->capture_default_str();
 }
 
+void AddLimits(CLI::App* cmd, PartnerOptions& o) {
+  cmd->add_option("--quote-rps", o.quote_rps,
+                  "Create-quote and create-booking (incl. instant booking) requests per second: "
+                  "N, 0 for the server's --default-quote-rps, or 'unlimited'");
+  cmd->add_option("--other-rps", o.other_rps,
+                  "Every other partner request per second: N, 0 for the server's "
+                  "--default-other-rps, or 'unlimited'");
+}
+
+// The limit given for one class; nullopt when the option was not given.
+std::optional<std::int64_t> ParseLimit(const std::string& what, const std::string& flag,
+                                       const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  auto v = PartnerAdmin::ParseRps(text);
+  if (!v.ok()) Fail(what, Status::Invalid(flag + ": " + v.status().message()));
+  return *v;
+}
+
+std::string DescribeLimit(std::int64_t rps) {
+  if (rps < 0) return "unlimited";
+  if (rps == 0) return "server default";
+  return std::to_string(rps) + "/s";
+}
+
 }  // namespace
 
 void RegisterPartnerCommand(CLI::App& app) {
@@ -64,10 +91,14 @@ void RegisterPartnerCommand(CLI::App& app) {
   add->add_option("CODE", o->code, "Partner code, e.g. LLODT")->required();
   add->add_option("--name", o->name, "Display name (default: the code)");
   add->add_flag("--json", o->json, "Print {\"partner\", \"api_key\", \"api_secret\"} as JSON");
+  AddLimits(add, *o);
   AddDb(add, *o);
   add->callback([o] {
+    const auto quote = ParseLimit("add", "--quote-rps", o->quote_rps);
+    const auto other = ParseLimit("add", "--other-rps", o->other_rps);
     auto store = Open("add", o->db);
-    auto creds = PartnerAdmin(*store).AddPartner(o->code, o->name);
+    auto creds =
+        PartnerAdmin(*store).AddPartner(o->code, o->name, quote.value_or(0), other.value_or(0));
     if (!creds.ok()) Fail("add", creds.status());
     PrintCredentials(*creds, o->json);
   });
@@ -109,7 +140,8 @@ void RegisterPartnerCommand(CLI::App& app) {
         continue;
       }
       std::cout << p.code << "  " << p.name << "  (created " << FormatIsoMicros(p.created_at)
-                << ")\n";
+                << "; limits: quote " << DescribeLimit(p.quote_rps) << ", other "
+                << DescribeLimit(p.other_rps) << ")\n";
       for (const auto& k : *keys) {
         std::cout << "    " << k.key << "  "
                   << (k.revoked_at ? "revoked " + FormatIsoMicros(*k.revoked_at) : "active")
@@ -119,6 +151,30 @@ void RegisterPartnerCommand(CLI::App& app) {
     w.EndArray();
     if (o->json) std::cout << w.str() << std::endl;
     if (!o->json && partners->empty()) std::cout << "no partners yet: offerledger partner add CODE\n";
+  });
+
+  CLI::App* set_limits = partner->add_subcommand(
+      "set-limits",
+      "Change a partner's rate limits; running servers apply them within their "
+      "--rate-limit-refresh-ms");
+  set_limits->add_option("CODE", o->code, "Partner code")->required();
+  AddLimits(set_limits, *o);
+  AddDb(set_limits, *o);
+  set_limits->callback([o] {
+    const auto quote = ParseLimit("set-limits", "--quote-rps", o->quote_rps);
+    const auto other = ParseLimit("set-limits", "--other-rps", o->other_rps);
+    if (!quote && !other) {
+      Fail("set-limits", Status::Invalid("give --quote-rps, --other-rps or both"));
+    }
+    auto store = Open("set-limits", o->db);
+    PartnerAdmin admin(*store);
+    if (Status s = admin.SetLimits(o->code, quote, other); !s.ok()) Fail("set-limits", s);
+    auto p = store->GetPartner(o->code);
+    if (!p.ok() || !p->has_value()) {
+      Fail("set-limits", p.ok() ? Status::NotFound(o->code) : p.status());
+    }
+    std::cout << o->code << ": quote " << DescribeLimit((*p)->quote_rps) << ", other "
+              << DescribeLimit((*p)->other_rps) << std::endl;
   });
 
   CLI::App* add_key = partner->add_subcommand(

@@ -15,6 +15,8 @@
 #include "http/partner_routes.h"
 #include "http/server.h"
 #include "service/partner_api.h"
+#include "service/partner_limits.h"
+#include "service/rate_limiter.h"
 #include "store/store.h"
 
 namespace offerledger {
@@ -34,6 +36,10 @@ struct ServeOptions {
   std::string pricing = "catalog";            // catalog | fixed | optimize
   std::string optimizer_policy = "thompson";  // thompson | ucb | egreedy | fixed
   int optimizer_refresh_ms = 1000;            // how long the arms of a context are reused
+  // Rate limits (docs/api.md "Rate limits") of partners without their own; 0: unlimited.
+  std::int64_t default_quote_rps = 0;
+  std::int64_t default_other_rps = 0;
+  int rate_limit_refresh_ms = 1000;  // how often limits and the process heartbeat are refreshed
 };
 
 // The admin API token: the file's content (surrounding whitespace removed)
@@ -168,8 +174,22 @@ int Serve(const ServeOptions& o) {
   api_opts.chooser = std::make_shared<PriceChooser>(**store, chooser_opts);
   api = std::make_unique<PartnerApi>(**store, *catalog, api_opts);
   const bool admin_api = report_opts.admin_token.has_value();
+
+  // Rate limits: read once now (so the first request is already limited),
+  // then refreshed in the background; requests only touch the limiter.
+  RateLimiter limiter;
+  PartnerLimitOptions limit_opts;
+  limit_opts.defaults = {o.default_quote_rps, o.default_other_rps};
+  limit_opts.refresh_interval = static_cast<Micros>(o.rate_limit_refresh_ms) * 1000;
+  PartnerLimits partner_limits(**store, limiter, limit_opts);
+  if (Status s = partner_limits.Refresh(); !s.ok()) {
+    std::cerr << "offerledger serve: rate limits not loaded yet (retrying every "
+              << o.rate_limit_refresh_ms << " ms): " << s.ToString() << std::endl;
+  }
+  partner_limits.Start();
+
   routes = std::make_unique<PartnerRoutes>(**store, *api, verifier_opts, api_opts.render.public_url,
-                                           std::move(report_opts));
+                                           std::move(report_opts), &limiter);
 
   std::cout << "offerledger: listening on http://" << host_for_url << ":" << server.port()
             << " (db " << o.db << ", catalog "
@@ -179,6 +199,7 @@ int Serve(const ServeOptions& o) {
             << " (" << o.optimizer_policy << "))" << std::endl;
   server.Run();
   (void)server_ptr;
+  partner_limits.Stop();  // before Close: it removes this process's heartbeat
   (*store)->Close();
   std::cout << "offerledger: stopped" << std::endl;
   return 0;
@@ -232,6 +253,23 @@ void RegisterServeCommand(CLI::App& app) {
                   "them from the database again")
       ->capture_default_str()
       ->check(CLI::Range(0, 600000));
+  cmd->add_option("--default-quote-rps", opts->default_quote_rps,
+                  "Create-quote and create-booking (incl. instant booking) requests per second "
+                  "for each partner without its own --quote-rps (0: unlimited; XCover "
+                  "documents 50)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1000000}));
+  cmd->add_option("--default-other-rps", opts->default_other_rps,
+                  "Every other partner request per second for each partner without its own "
+                  "--other-rps (0: unlimited; XCover documents 20)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1000000}));
+  cmd->add_option("--rate-limit-refresh-ms", opts->rate_limit_refresh_ms,
+                  "How often partners' rate limits are re-read from the database (a "
+                  "`partner set-limits` takes effect within this) and, on PostgreSQL, this "
+                  "process's heartbeat renewed (limits are shared among live processes)")
+      ->capture_default_str()
+      ->check(CLI::Range(50, 600000));
   cmd->callback([opts] {
     const int rc = Serve(*opts);
     if (rc != 0) throw CLI::RuntimeError(rc);

@@ -64,12 +64,14 @@ std::string Fingerprint(std::string_view method, std::string_view path, std::str
 }  // namespace
 
 PartnerRoutes::PartnerRoutes(Store& store, PartnerApi& api, VerifierOptions verifier_options,
-                             std::string public_url, ReportRouteOptions report_options)
+                             std::string public_url, ReportRouteOptions report_options,
+                             RateLimiter* rate_limiter)
     : store_(store),
       api_(api),
       verifier_(verifier_options),
       public_url_(std::move(public_url)),
-      report_options_(std::move(report_options)) {
+      report_options_(std::move(report_options)),
+      rate_limiter_(rate_limiter) {
   if (report_options_.admin_token) admin_token_digest_ = Sha256(*report_options_.admin_token);
 }
 
@@ -222,6 +224,24 @@ void PartnerRoutes::HandleReport(const Route& route, const std::optional<std::st
 
 void PartnerRoutes::HandlePartnerCall(const HttpRequest& req, const Route& route,
                                       HttpResponse& res) {
+  // The rate limit comes first (CONTRACT.md "Rate limits"): it costs a hash
+  // look-up in memory, whereas the signature check reads the key from the
+  // database. It counts the path's partner, signed or not: a flood on a
+  // partner's path is refused before it reaches the database. The answer
+  // names neither the limit nor anything about the caller; unknown partner
+  // codes have no limit here and go on to the 401/404 of authentication.
+  if (rate_limiter_ != nullptr) {
+    const RateClass cls = IsQuoteClassRoute(route.kind) ? RateClass::kQuote : RateClass::kOther;
+    const RateDecision d = rate_limiter_->Admit(route.partner, cls, MonotonicMicros());
+    if (!d.admitted) {
+      const std::string seconds = std::to_string(d.RetryAfterSeconds());
+      SetError(res, Status::RateLimited("Too many requests: slow down and retry after " + seconds +
+                                        (seconds == "1" ? " second." : " seconds.")));
+      res.headers.emplace_back("Retry-After", seconds);
+      return;
+    }
+  }
+
   const Micros now = NowMicros();
   AuthRequest auth_req{req.method, req.target,
                        [&req](std::string_view name) { return req.HeaderValues(name); }};

@@ -1,6 +1,8 @@
 // PartnerRoutes: the request -> handler -> response path of the partner API.
-// Matches the route, authenticates the signature, checks that the key's
-// partner is the partner of the path, then calls PartnerApi.
+// Matches the route, applies the path partner's rate limit (before anything
+// that costs a database look-up, signature checks included), authenticates
+// the signature, checks that the key's partner is the partner of the path,
+// then calls PartnerApi.
 // Also serves the admin API (/admin/v1/..., bearer token) and the conversion
 // reports (analytics/conversion_report.h) of both.
 #pragma once
@@ -13,6 +15,7 @@
 #include "auth/signature_verifier.h"
 #include "http/http_types.h"
 #include "service/partner_api.h"
+#include "service/rate_limiter.h"
 
 namespace offerledger {
 
@@ -40,8 +43,11 @@ struct ReportRouteOptions {
 class PartnerRoutes {
  public:
   // `public_url`: this server's base URL as partners reach it, for links.
+  // `rate_limiter`: the partners' rate limits (service/rate_limiter.h),
+  // consulted with MonotonicMicros(); null: no limits.
   PartnerRoutes(Store& store, PartnerApi& api, VerifierOptions verifier_options,
-                std::string public_url, ReportRouteOptions report_options = {});
+                std::string public_url, ReportRouteOptions report_options = {},
+                RateLimiter* rate_limiter = nullptr);
 
   void Handle(const HttpRequest& req, HttpResponse& res);
 
@@ -61,6 +67,7 @@ class PartnerRoutes {
   std::string public_url_;
   ReportRouteOptions report_options_;
   std::string admin_token_digest_;  // SHA-256 of the admin token
+  RateLimiter* rate_limiter_;       // may be null
 };
 
 }  // namespace offerledger

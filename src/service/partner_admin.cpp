@@ -14,12 +14,45 @@ bool PartnerAdmin::IsValidPartnerCode(std::string_view code) {
   return true;
 }
 
+namespace {
+
+Status CheckRps(std::string_view what, std::int64_t rps) {
+  if (rps == PartnerAdmin::kUnlimited || (rps >= 0 && rps <= PartnerAdmin::kMaxRps)) {
+    return Status::Ok();
+  }
+  return Status::Invalid(std::string(what) + " must be 0-" + std::to_string(PartnerAdmin::kMaxRps) +
+                         " or 'unlimited', got " + std::to_string(rps));
+}
+
+}  // namespace
+
+Result<std::int64_t> PartnerAdmin::ParseRps(std::string_view text) {
+  if (text == "unlimited") return kUnlimited;
+  std::int64_t v = 0;
+  bool digits = !text.empty() && text.size() <= 7;
+  for (char c : text) {
+    if (c < '0' || c > '9') {
+      digits = false;
+      break;
+    }
+    v = v * 10 + (c - '0');
+  }
+  if (!digits || v > kMaxRps) {
+    return Status::Invalid("'" + std::string(text) + "' is not a rate: use a whole number 0-" +
+                           std::to_string(kMaxRps) +
+                           " (requests per second; 0 = the server default) or 'unlimited'");
+  }
+  return v;
+}
+
 Result<NewCredentials> PartnerAdmin::AddPartner(const std::string& code, const std::string& name,
                                                 std::int64_t quote_rps, std::int64_t other_rps) {
   if (!IsValidPartnerCode(code)) {
     return Status::Invalid("invalid partner code '" + code +
                            "': use 2-32 characters of A-Z, a-z, 0-9, '_' and '-'");
   }
+  if (Status s = CheckRps("quote_rps", quote_rps); !s.ok()) return s;
+  if (Status s = CheckRps("other_rps", other_rps); !s.ok()) return s;
   const Micros now = NowMicros();
   Partner p{code, name.empty() ? code : name, now, quote_rps, other_rps};
   ApiKey key{NewApiKey(), NewApiSecret(), code, now, std::nullopt};
@@ -34,6 +67,22 @@ Result<NewCredentials> PartnerAdmin::AddKey(const std::string& code) {
   ApiKey key{NewApiKey(), NewApiSecret(), code, NowMicros(), std::nullopt};
   if (Status s = store_.AddKey(key); !s.ok()) return s;
   return NewCredentials{code, key.key, key.secret};
+}
+
+Status PartnerAdmin::SetLimits(const std::string& code, std::optional<std::int64_t> quote_rps,
+                               std::optional<std::int64_t> other_rps) {
+  if (quote_rps) {
+    if (Status s = CheckRps("quote_rps", *quote_rps); !s.ok()) return s;
+  }
+  if (other_rps) {
+    if (Status s = CheckRps("other_rps", *other_rps); !s.ok()) return s;
+  }
+  auto partner = store_.GetPartner(code);
+  if (!partner.ok()) return partner.status();
+  if (!partner->has_value()) return Status::NotFound("no partner '" + code + "'");
+  const Partner& p = **partner;
+  return store_.SetPartnerLimits(code, quote_rps.value_or(p.quote_rps),
+                                 other_rps.value_or(p.other_rps));
 }
 
 Status PartnerAdmin::RevokeKey(const std::string& api_key) {

@@ -3,6 +3,7 @@
 // new key, move the partner's clients to it, revoke the old one.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,8 +26,21 @@ class PartnerAdmin {
   // Partner codes: 2-32 characters of A-Z, a-z, 0-9, '_' and '-'.
   static bool IsValidPartnerCode(std::string_view code);
 
+  // Rate limits (docs/api.md "Rate limits"), requests per second per class:
+  // N > 0 the partner's own limit, 0 the server's default, kUnlimited none
+  // whatever the default.
+  static constexpr std::int64_t kUnlimited = -1;
+  static constexpr std::int64_t kMaxRps = 1'000'000;
+  // Parses a limit as the CLI takes it: a whole number 0..kMaxRps or
+  // "unlimited".
+  static Result<std::int64_t> ParseRps(std::string_view text);
+
   Result<NewCredentials> AddPartner(const std::string& code, const std::string& name,
                                     std::int64_t quote_rps = 0, std::int64_t other_rps = 0);
+  // Sets a partner's limits; nullopt keeps that class's current limit.
+  // Running servers apply them within their refresh interval.
+  Status SetLimits(const std::string& code, std::optional<std::int64_t> quote_rps,
+                   std::optional<std::int64_t> other_rps);
   Result<NewCredentials> AddKey(const std::string& code);
   Status RevokeKey(const std::string& api_key);
   Result<std::vector<Partner>> List();

@@ -195,6 +195,25 @@ class Store {
     return Status::Internal("this store keeps no optimizer arms");
   }
 
+  // The processes serving from this database, for sharing rate limits
+  // between them (docs/api.md "Rate limits"). Marks process `id` alive for
+  // `ttl` from now (on the database's clock, so the processes' clocks need
+  // not agree), forgets processes whose time ran out, and returns how many
+  // are alive, this one included. Called once per refresh interval, never
+  // per request. A store that does not share limits between processes
+  // (SQLite) answers 1.
+  virtual Result<std::int64_t> HeartbeatProcess(std::string_view id, Micros ttl) {
+    (void)id;
+    (void)ttl;
+    return std::int64_t{1};
+  }
+  // Forgets process `id` at a clean stop, so the others take over its share
+  // at their next refresh instead of after its ttl.
+  virtual Status ForgetProcess(std::string_view id) {
+    (void)id;
+    return Status::Ok();
+  }
+
   // Cheap liveness probe: the database answers a query.
   virtual Status Ping() = 0;
   // Removes idempotency replies older than `before`; returns how many.

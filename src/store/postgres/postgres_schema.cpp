@@ -1,4 +1,4 @@
-// PostgreSQL schema migrations: the logical schema of SQLite's v1-v3
+// PostgreSQL schema migrations: the logical schema of SQLite's v1-v4
 // (src/store/sqlite/sqlite_schema.cpp) in PostgreSQL types. Times are bigint
 // microseconds, money bigint minor units. A PostgreSQL database starts at
 // offerledger's v3 features, so there are no backfills to replay: migrations
@@ -140,6 +140,17 @@ CREATE TABLE arms (
 );
 )sql";
 
+// Version 4: the processes serving from this database, so that they share
+// each partner's rate limits (docs/api.md "Rate limits"). Each live process
+// keeps its row's expires_at in the future (PostgresStore::HeartbeatProcess).
+constexpr std::string_view kSchemaV4 = R"sql(
+CREATE TABLE rate_limit_processes (
+  id           text   NOT NULL PRIMARY KEY,
+  heartbeat_at bigint NOT NULL,
+  expires_at   bigint NOT NULL
+);
+)sql";
+
 struct PgMigration {
   int version;
   std::string_view name;
@@ -150,6 +161,7 @@ constexpr PgMigration kMigrations[] = {
     {1, "initial schema: partners, api_keys, packages, events, idempotency", kSchemaV1},
     {2, "conversion roll-ups: events.offered_at/price_band, offer_state, rollups", kSchemaV2},
     {3, "optimizer arms: offer_state.multiplier_nanos, arms", kSchemaV3},
+    {4, "rate-limit processes: rate_limit_processes", kSchemaV4},
 };
 
 }  // namespace

@@ -640,6 +640,32 @@ Result<std::vector<ArmRow>> PostgresStore::RecountArmRows() {
 
 // ------------------------------------------------------------ maintenance
 
+// ---------------------------------------------------------- rate-limit processes
+
+// One autocommit statement on the database's clock: refresh this process's
+// row, drop rows that expired, count the live ones. The SELECT sees the
+// snapshot from before the CTEs ran, so it counts the others and adds itself.
+Result<std::int64_t> PostgresStore::HeartbeatProcess(std::string_view id, Micros ttl) {
+  static constexpr char kSql[] =
+      "WITH clock AS (SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint AS t), "
+      "gone AS (DELETE FROM rate_limit_processes "
+      "         WHERE id <> $1 AND expires_at < (SELECT t FROM clock)), "
+      "up AS (INSERT INTO rate_limit_processes(id, heartbeat_at, expires_at) "
+      "       SELECT $1, t, t + $2::bigint FROM clock "
+      "       ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, "
+      "                                      expires_at = excluded.expires_at) "
+      "SELECT 1 + count(*) FROM rate_limit_processes, clock "
+      "WHERE id <> $1 AND expires_at >= clock.t";
+  OL_ASSIGN_OR_RETURN(Lease lease, Acquire());
+  OL_ASSIGN_OR_RETURN(Rows r, lease->Query(kSql, Params().Add(id).Add(ttl)));
+  return r.Int(0, 0);
+}
+
+Status PostgresStore::ForgetProcess(std::string_view id) {
+  OL_ASSIGN_OR_RETURN(Lease lease, Acquire());
+  return lease->Query("DELETE FROM rate_limit_processes WHERE id = $1", Params().Add(id)).status();
+}
+
 Status PostgresStore::Ping() {
   OL_ASSIGN_OR_RETURN(Lease lease, Acquire());
   return lease->Query("SELECT count(*) FROM schema_migrations").status();

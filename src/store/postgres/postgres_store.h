@@ -77,6 +77,8 @@ class PostgresStore final : public Store {
   Result<std::vector<ArmContext>> ListArmContexts() override;
   Result<std::vector<ArmRow>> ReadArmRows() override;
   Result<std::vector<ArmRow>> RecountArmRows() override;
+  Result<std::int64_t> HeartbeatProcess(std::string_view id, Micros ttl) override;
+  Status ForgetProcess(std::string_view id) override;
   Status Ping() override;
   Result<std::int64_t> PurgeReplies(Micros before) override;
   void Close() override;

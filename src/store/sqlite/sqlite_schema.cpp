@@ -167,6 +167,18 @@ CREATE TABLE arms (
 ) STRICT, WITHOUT ROWID;
 )sql";
 
+// Version 4: the processes serving from this database, for sharing rate
+// limits between them (docs/api.md "Rate limits across processes"). Only
+// PostgresStore writes it: on SQLite each server process enforces the whole
+// limit. It exists here so both backends keep one schema history.
+constexpr std::string_view kSchemaV4 = R"sql(
+CREATE TABLE rate_limit_processes (
+  id           TEXT    NOT NULL PRIMARY KEY,
+  heartbeat_at INTEGER NOT NULL,
+  expires_at   INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema: partners, api_keys, packages, events, idempotency", kSchemaV1},
     // The roll-ups of the events already written are replayed from them
@@ -175,6 +187,7 @@ constexpr Migration kMigrations[] = {
      &BackfillRollups},
     // The arms of the offers already made are replayed from their events.
     {3, "optimizer arms: offer_state.multiplier_nanos, arms", kSchemaV3, &BackfillArms},
+    {4, "rate-limit processes: rate_limit_processes", kSchemaV4},
 };
 
 }  // namespace
