@@ -31,6 +31,15 @@ Connection::~Connection() {
 
 bool Connection::Broken() const { return PQstatus(c_) != CONNECTION_OK; }
 
+bool Connection::Alive() {
+  // Twice: the first read may return the server's last message (e.g. FATAL
+  // terminating connection), the second then meets the end of the stream.
+  for (int i = 0; i < 2; ++i) {
+    if (PQstatus(c_) != CONNECTION_OK || PQconsumeInput(c_) == 0) return false;
+  }
+  return PQstatus(c_) == CONNECTION_OK;
+}
+
 bool Connection::InTransaction() const {
   const auto s = PQtransactionStatus(c_);
   return s == PQTRANS_INTRANS || s == PQTRANS_INERROR || s == PQTRANS_ACTIVE;

@@ -93,6 +93,12 @@ class Connection {
   Status Exec(const std::string& sql);
 
   bool Broken() const;  // the connection is lost
+  // Whether the connection still works as far as can be told without a
+  // round trip: reads, without blocking, whatever the server sent while it
+  // sat idle. A server that stopped or restarted has sent an error and
+  // closed the socket; libpq only notices (and Broken() turns true) once it
+  // reads that.
+  bool Alive();
   // Whether the last error is worth retrying the whole transaction for:
   // serialization_failure, deadlock_detected or a lost connection.
   bool last_error_transient() const { return transient_; }

@@ -128,12 +128,19 @@ class PostgresStore::Lease {
 
 Result<PostgresStore::Lease> PostgresStore::Acquire() {
   std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return closed_ || !idle_.empty() || open_ < options_.pool_size; });
-  if (closed_) return Closed();
-  if (!idle_.empty()) {
+  while (true) {
+    cv_.wait(lock, [&] { return closed_ || !idle_.empty() || open_ < options_.pool_size; });
+    if (closed_) return Closed();
+    if (idle_.empty()) break;
     auto c = std::move(idle_.back());
     idle_.pop_back();
-    return Lease(this, std::move(c));
+    if (c->Alive()) return Lease(this, std::move(c));
+    // The server closed it while it sat idle (PostgreSQL stopped or
+    // restarted): replace it rather than hand it out to fail its first
+    // query. After an outage every pooled connection is such a one.
+    --open_;
+    c.reset();
+    cv_.notify_all();
   }
   ++open_;
   lock.unlock();
