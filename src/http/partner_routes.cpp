@@ -13,15 +13,23 @@ namespace offerledger {
 
 namespace {
 
+// A 503 means the database is unavailable for now (a restart, a failover):
+// Retry-After tells clients, the partner SDK among them, to try again soon.
+void AddRetryAfterTo503(HttpResponse& res) {
+  if (res.status == 503) res.headers.emplace_back("Retry-After", "1");
+}
+
 void SetError(HttpResponse& res, const Status& st) {
   res.status = HttpStatusFor(st.code());
   res.body = RenderError(st);
+  AddRetryAfterTo503(res);
 }
 
 void SetReply(HttpResponse& res, ApiReply reply) {
   res.status = reply.status;
   res.body = std::move(reply.body);
   if (reply.replayed) res.headers.emplace_back("Idempotent-Replayed", "true");
+  AddRetryAfterTo503(res);
 }
 
 void SetMethodNotAllowed(HttpResponse& res, const HttpRequest& req, const Route& route) {

@@ -1,5 +1,7 @@
 #include "store/postgres/pg_conn.h"
 
+#include <atomic>
+#include <iostream>
 #include <regex>
 
 namespace offerledger::pg {
@@ -9,6 +11,25 @@ std::string RedactUrl(const std::string& url) {
   std::string out = std::regex_replace(url, kUserinfo, "$1:***@");
   static const std::regex kPasswordParam(R"((password=)[^&\s]*)");
   return std::regex_replace(out, kPasswordParam, "$1***");
+}
+
+namespace {
+// Process-wide: every pool of the process reports to the same stderr.
+std::atomic<bool> g_unavailable{false};
+}  // namespace
+
+void NoteUnavailable(std::string_view detail) {
+  if (!g_unavailable.exchange(true)) {
+    std::cerr << "offerledger: PostgreSQL unavailable, requests answer 503 until it is back: "
+              << detail << std::endl;
+  }
+}
+
+void NoteAvailable() {
+  // A load first: this runs after every statement, and the flag is rarely set.
+  if (g_unavailable.load(std::memory_order_relaxed) && g_unavailable.exchange(false)) {
+    std::cerr << "offerledger: PostgreSQL reachable again" << std::endl;
+  }
 }
 
 Result<std::unique_ptr<Connection>> Connection::Open(const std::string& url) {
@@ -22,6 +43,7 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& url) {
   }
   PGresult* r = PQexec(c, "SET client_min_messages = warning");
   PQclear(r);
+  NoteAvailable();
   return std::unique_ptr<Connection>(new Connection(c));
 }
 
@@ -52,13 +74,17 @@ Status Connection::Error(PGresult* r, std::string_view sql) {
   const std::string code = state != nullptr ? state : "";
   transient_ = Broken() || code == "40001" || code == "40P01" || code.rfind("08", 0) == 0 ||
                code == "57P01" || code == "57P02" || code == "57P03";
+  // Unavailable statuses reach partners as 503s: the message says no more
+  // than kUnavailableMessage; libpq's text goes to stderr.
   if (Broken() || code.rfind("08", 0) == 0 || code.rfind("57P", 0) == 0) {
-    return Status::Unavailable("PostgreSQL connection lost: " + msg);
+    NoteUnavailable("connection lost: " + msg);
+    return Status::Unavailable(std::string(kUnavailableMessage));
   }
-  if (transient_) return Status::Unavailable("PostgreSQL: " + msg);
+  if (transient_) return Status::Unavailable("PostgreSQL: " + msg);  // retried by Transact
   if (code == "23505") return Status::Conflict("PostgreSQL: " + msg);
   if (code == "53100" || code == "53200" || code == "53300") {
-    return Status::Unavailable("PostgreSQL: " + msg);
+    NoteUnavailable(msg);
+    return Status::Unavailable(std::string(kUnavailableMessage));
   }
   return Status::Internal("PostgreSQL error " + code + " in '" + std::string(sql.substr(0, 80)) +
                           "': " + msg);
@@ -88,6 +114,7 @@ Result<Rows> Connection::Query(const std::string& sql, const Params& params) {
     if (Broken()) prepared_.clear();
     return s;
   }
+  NoteAvailable();
   return Rows(r);
 }
 
@@ -101,6 +128,7 @@ Status Connection::Exec(const std::string& sql) {
     return s;
   }
   PQclear(r);
+  NoteAvailable();
   return Status::Ok();
 }
 

@@ -116,4 +116,19 @@ class Connection {
 // The URL with any password replaced by "***" (for error messages).
 std::string RedactUrl(const std::string& url);
 
+// What a partner reads in a 503. The API passes store errors on, so these
+// name no host, port, user or database; they say whether to retry. The
+// details go to stderr (NoteUnavailable).
+inline constexpr std::string_view kUnavailableMessage =
+    "The database is unavailable: the request was not applied. Retry it shortly.";
+inline constexpr std::string_view kOutcomeUnknownMessage =
+    "The connection to the database was lost while the change was being committed: it may or "
+    "may not have been applied. Retry the request; an opt-out, or a request with the same "
+    "x-idempotency-key, is never applied twice.";
+
+// Says on stderr, once per outage, why the database is unavailable (the
+// first report after it was last reachable), and when it is reachable again.
+void NoteUnavailable(std::string_view detail);
+void NoteAvailable();
+
 }  // namespace offerledger::pg

@@ -149,7 +149,8 @@ Result<PostgresStore::Lease> PostgresStore::Acquire() {
     lock.lock();
     --open_;
     cv_.notify_all();
-    return c.status();
+    pg::NoteUnavailable(c.status().message());
+    return Status::Unavailable(std::string(pg::kUnavailableMessage));
   }
   return Lease(this, std::move(*c));
 }
@@ -374,9 +375,15 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::OpenPostgres(const std::st
   if (o.max_attempts < 1) o.max_attempts = 1;
   std::unique_ptr<PostgresStore> store(new PostgresStore(url, o));
   {
-    OL_ASSIGN_OR_RETURN(Lease lease, store->Acquire());
-    auto applied = pg::ApplyMigrations(*lease);
+    // Opened here rather than through Acquire(), which answers with the
+    // partner-facing kUnavailableMessage: whoever starts offerledger with a
+    // wrong URL or no server is told libpq's reason.
+    OL_ASSIGN_OR_RETURN(std::unique_ptr<Connection> first, Connection::Open(url));
+    auto applied = pg::ApplyMigrations(*first);
     if (!applied.ok()) return applied.status();
+    std::lock_guard lock(store->mu_);
+    ++store->open_;
+    store->idle_.push_back(std::move(first));
   }
   OL_RETURN_IF_ERROR(store->Ping());
   return store;
@@ -434,7 +441,7 @@ Status PostgresStore::Transact(const std::function<Status(Txn&)>& work) {
         if (Status s = c.Exec("COMMIT"); !s.ok()) {
           // A COMMIT whose answer was lost may or may not have been applied:
           // it is not retried (that could apply it twice).
-          if (c.Broken()) return Status::Unavailable("write outcome unknown: " + s.message());
+          if (c.Broken()) return Status::Unavailable(std::string(pg::kOutcomeUnknownMessage));
           result = s;
           transient = c.last_error_transient();
         }
@@ -446,7 +453,10 @@ Status PostgresStore::Transact(const std::function<Status(Txn&)>& work) {
     last = result;
     if (!transient) return result;
   }
-  return Status::Unavailable("write not committed: " + last.message());
+  // Transient failures all the way: nothing was committed. The last error's
+  // text is for stderr (NoteUnavailable already said why, if the database
+  // went away), not for the partner who gets this 503.
+  return Status::Unavailable(std::string(pg::kUnavailableMessage));
 }
 
 Status PostgresStore::Write(const std::function<Status(WriteTxn&)>& work) {
