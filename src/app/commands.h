@@ -4,6 +4,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <string>
+
 namespace offerledger {
 
 void RegisterServeCommand(CLI::App& app);
@@ -12,8 +14,15 @@ void RegisterReportCommand(CLI::App& app);
 void RegisterSimulateCommand(CLI::App& app);
 void RegisterOptimizerCommand(CLI::App& app);
 void RegisterClientCommand(CLI::App& app);
+void RegisterMigrateCommands(CLI::App& app);  // migrate, migrate-data
 
-// Default database URL for every subcommand that takes --db.
+// Default database URL for every subcommand that takes --db, when
+// $OFFERLEDGER_DB is not set.
 inline constexpr const char* kDefaultDb = "sqlite:./offerledger.db";
+
+// Adds --db to `cmd`, bound to `db`, with the help every subcommand shares:
+// sqlite:PATH or postgresql://..., default $OFFERLEDGER_DB when set (--db
+// wins), else kDefaultDb. `what` starts the help ("Database URL" if empty).
+CLI::Option* AddDbOption(CLI::App* cmd, std::string& db, const std::string& what = "");
 
 }  // namespace offerledger

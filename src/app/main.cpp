@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   offerledger::RegisterSimulateCommand(app);
   offerledger::RegisterOptimizerCommand(app);
   offerledger::RegisterClientCommand(app);
+  offerledger::RegisterMigrateCommands(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

@@ -48,7 +48,7 @@ void RunShow(const ShowOptions& o) {
     Fail("no database at " + o.db.substr(7) + " (--db sqlite:PATH)", 1);
   }
   auto store = OpenStore(o.db);
-  if (!store.ok()) Fail("cannot open " + o.db + ": " + store.status().message(), 1);
+  if (!store.ok()) Fail("cannot open " + RedactDbUrl(o.db) + ": " + store.status().message(), 1);
   auto view = BuildOptimizerView(**store, **catalog, opts, NowMicros());
   (*store)->Close();
   if (!view.ok()) Fail(view.status().message(), 1);
@@ -68,7 +68,7 @@ void RegisterOptimizerCommand(CLI::App& app) {
       "the grid with its bookings, failures (opt-outs, not selected, no answer after the "
       "decision window), pending offers, Beta(1+booked, 1+failed) posterior, estimated take-up "
       "and expected revenue (multiplier x take-up); the best arm is marked *");
-  show->add_option("--db", o->db, "Database URL")->capture_default_str();
+  AddDbOption(show, o->db);
   show->add_option("--catalog", o->catalog, "Catalog file (default: the built-in catalog)");
   show->add_option("--pricing", o->pricing,
                    "Which products count as optimized: catalog, fixed or optimize (as the "

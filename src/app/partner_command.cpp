@@ -51,9 +51,7 @@ void PrintCredentials(const NewCredentials& c, bool json) {
             << "The secret is shown only now: store it safely." << std::endl;
 }
 
-void AddDb(CLI::App* cmd, PartnerOptions& o) {
-  cmd->add_option("--db", o.db, "Database URL: sqlite:PATH")->capture_default_str();
-}
+void AddDb(CLI::App* cmd, PartnerOptions& o) { AddDbOption(cmd, o.db); }
 
 void AddLimits(CLI::App* cmd, PartnerOptions& o) {
   cmd->add_option("--quote-rps", o.quote_rps,

@@ -64,7 +64,7 @@ void RunConversion(const ReportOptions& o, const CLI::App& cmd) {
     }
   }
   auto store = OpenStore(o.db);
-  if (!store.ok()) Fail("cannot open " + o.db + ": " + store.status().message(), 1);
+  if (!store.ok()) Fail("cannot open " + RedactDbUrl(o.db) + ": " + store.status().message(), 1);
   auto report = RunConversionReport(**store, request->query);
   (*store)->Close();
   if (!report.ok()) Fail(report.status().message(), 1);
@@ -80,7 +80,7 @@ std::unique_ptr<Store> OpenExisting(const std::string& what, const std::string& 
   }
   auto store = OpenStore(db);
   if (!store.ok()) {
-    std::cerr << "offerledger report " << what << ": cannot open " << db << ": "
+    std::cerr << "offerledger report " << what << ": cannot open " << RedactDbUrl(db) << ": "
               << store.status().message() << "\n";
     throw CLI::RuntimeError(1);
   }
@@ -186,7 +186,7 @@ void RegisterReportCommand(CLI::App& app) {
       "conversion",
       "Offers, bookings, opt-outs, no-answers, cancellations, rates with 95% Wilson intervals "
       "and premium, by cohort (the UTC day of the offer)");
-  conv->add_option("--db", o->db, "Database URL: sqlite:PATH")->capture_default_str();
+  AddDbOption(conv, o->db);
   conv->add_option("--from", o->from,
                    "First offer day, YYYY-MM-DD (UTC); default: 29 days before --to");
   conv->add_option("--to", o->to, "Last offer day, YYYY-MM-DD (UTC), inclusive; default: today");
@@ -208,7 +208,7 @@ void RegisterReportCommand(CLI::App& app) {
   auto catalog = std::make_shared<std::string>();
   CLI::App* verify = report->add_subcommand(
       "verify", "Check that the roll-ups equal a recount of the events (exit 1 if not)");
-  verify->add_option("--db", *db, "Database URL: sqlite:PATH")->capture_default_str();
+  AddDbOption(verify, *db);
   verify
       ->add_option("--catalog", *catalog,
                    "Catalog whose price_bands rebuilt roll-ups used (default: built-in)")
@@ -218,7 +218,7 @@ void RegisterReportCommand(CLI::App& app) {
   CLI::App* rebuild = report->add_subcommand(
       "rebuild-rollups",
       "Recompute the roll-ups from the events, e.g. after the catalog's price_bands changed");
-  rebuild->add_option("--db", *db, "Database URL: sqlite:PATH")->capture_default_str();
+  AddDbOption(rebuild, *db);
   rebuild->add_option("--catalog", *catalog, "Catalog whose price_bands to use (default: built-in)")
       ->check(CLI::ExistingFile);
   rebuild->callback([db, catalog] { RunRebuild(*db, *catalog); });

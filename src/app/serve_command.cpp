@@ -26,6 +26,8 @@ namespace {
 struct ServeOptions {
   std::string listen = "127.0.0.1:8080";
   std::string db = kDefaultDb;
+  // PostgreSQL connections per process, at most; 0: --threads + 1.
+  int db_pool_size = 0;
   std::string catalog;  // empty: the built-in default
   int threads = 0;      // 0: derived from the cores
   std::string public_url;
@@ -137,10 +139,27 @@ int Serve(const ServeOptions& o) {
   report_opts.catalog = *catalog;
   report_opts.optimizer = chooser_opts;
 
-  auto store = OpenStore(o.db);
+  // A worker thread holds one connection for its write, and may read with a
+  // second one during it (the price optimizer's arms): one spare beyond the
+  // threads means a write never waits on a pool that only writers hold.
+  StoreOpenOptions store_opts;
+  store_opts.pg_pool_size = o.db_pool_size > 0 ? o.db_pool_size : server_opts.threads + 1;
+  const bool postgres = BackendOf(o.db).ok() && *BackendOf(o.db) == StoreBackend::kPostgres;
+  if (o.db_pool_size > 0 && !postgres) {
+    std::cerr << "offerledger serve: note: --db-pool-size applies to PostgreSQL only; the SQLite "
+                 "store ignores it\n";
+  } else if (postgres && o.db_pool_size > 0 && o.db_pool_size <= server_opts.threads) {
+    std::cerr << "offerledger serve: note: --db-pool-size " << o.db_pool_size
+              << " is not above the " << server_opts.threads
+              << " worker threads: requests will queue for connections, and if every "
+                 "connection is held by a write that needs a second one (the price optimizer's "
+                 "reads) the server stalls; use at least "
+              << server_opts.threads + 1 << " or fewer --threads\n";
+  }
+  auto store = OpenStore(o.db, store_opts);
   if (!store.ok()) {
-    std::cerr << "offerledger serve: cannot open " << o.db << ": " << store.status().ToString()
-              << "\n";
+    std::cerr << "offerledger serve: cannot open " << RedactDbUrl(o.db) << ": "
+              << RedactDbUrl(store.status().ToString()) << "\n";
     return 1;
   }
 
@@ -192,8 +211,9 @@ int Serve(const ServeOptions& o) {
                                            std::move(report_opts), &limiter);
 
   std::cout << "offerledger: listening on http://" << host_for_url << ":" << server.port()
-            << " (db " << o.db << ", catalog "
-            << (o.catalog.empty() ? std::string("built-in") : o.catalog) << " with "
+            << " (db " << RedactDbUrl(o.db)
+            << (postgres ? ", " + std::to_string(store_opts.pg_pool_size) + " db connections" : "")
+            << ", catalog " << (o.catalog.empty() ? std::string("built-in") : o.catalog) << " with "
             << (*catalog)->products().size() << " products, " << server_opts.threads
             << " threads, admin API " << (admin_api ? "on" : "off") << ", pricing " << o.pricing
             << " (" << o.optimizer_policy << "))" << std::endl;
@@ -212,9 +232,16 @@ void RegisterServeCommand(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("serve", "Serve the XCover-compatible partner API over HTTP");
   cmd->add_option("--listen", opts->listen, "Address to listen on, HOST:PORT")
       ->capture_default_str();
-  cmd->add_option("--db", opts->db,
-                  "Database URL: sqlite:PATH (created with its schema if missing)")
-      ->capture_default_str();
+  AddDbOption(cmd, opts->db,
+              "Database URL (created with its schema if missing, migrated if older)");
+  cmd->add_option("--db-pool-size", opts->db_pool_size,
+                  "PostgreSQL connections this process opens, at most (default: --threads + 1: "
+                  "each worker thread holds one during a request, plus one spare for the reads "
+                  "the price optimizer makes during a write; with fewer, requests queue for a "
+                  "connection and optimized pricing can stall). Keep processes x pool size "
+                  "below the server's max_connections (100 by default). Ignored, with a note, "
+                  "for SQLite")
+      ->check(CLI::Range(1, 10000));
   cmd->add_option("--catalog", opts->catalog,
                   "Product catalog file (JSON, see docs/catalog.md); default: the built-in one")
       ->check(CLI::ExistingFile);

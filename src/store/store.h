@@ -222,8 +222,43 @@ class Store {
   virtual void Close() = 0;
 };
 
+// How OpenStore opens a store; each backend reads only its own fields.
+struct StoreOpenOptions {
+  // PostgreSQL: connections in the pool, at most (0: PostgresStore's default).
+  // SQLite ignores it (one writer thread and a few pooled readers).
+  int pg_pool_size = 0;
+};
+
 // Opens the store named by a URL: "sqlite:PATH" (created with its schema if
-// missing). Unknown schemes are an error that lists the supported ones.
+// missing) or "postgresql://..." / "postgres://..." (a libpq URI; the PG*
+// environment variables fill in what it leaves out, so "postgresql://" alone
+// works). Either applies pending schema migrations. Unknown schemes are an
+// error that lists the supported ones.
 Result<std::unique_ptr<Store>> OpenStore(const std::string& url);
+Result<std::unique_ptr<Store>> OpenStore(const std::string& url, const StoreOpenOptions& options);
+
+enum class StoreBackend { kSqlite, kPostgres };
+// The backend a URL names; kInvalid (listing the supported schemes) otherwise.
+Result<StoreBackend> BackendOf(const std::string& url);
+// The file of a "sqlite:PATH" (or "sqlite://PATH") URL; kInvalid for any other URL.
+Result<std::string> SqlitePathOf(const std::string& url);
+
+// `url` with any password replaced by "***", for every message that shows a URL.
+std::string RedactDbUrl(const std::string& url);
+
+// What MigrateStore did. Versions are the schema_migrations versions (0: a
+// database without offerledger's schema yet).
+struct SchemaMigrationResult {
+  int before = 0;            // the version found, under the migration lock
+  int after = 0;             // the version now
+  std::vector<int> applied;  // the migrations this call applied, in order
+};
+
+// Applies the pending schema migrations of the database named by `url`, as
+// opening a store would (the same migrations, under the same lock: SQLite's
+// BEGIN IMMEDIATE, PostgreSQL's advisory lock), so several processes may run
+// it at once. Creates a missing SQLite file. kUnavailable when the database
+// cannot be reached; the message never shows a password.
+Result<SchemaMigrationResult> MigrateStore(const std::string& url);
 
 }  // namespace offerledger

@@ -103,6 +103,8 @@ class Connection {
   // serialization_failure, deadlock_detected or a lost connection.
   bool last_error_transient() const { return transient_; }
   bool InTransaction() const;
+  // The libpq handle, for what this class does not wrap (COPY in ledger_copy.cpp).
+  PGconn* raw() { return c_; }
 
  private:
   explicit Connection(PGconn* c) : c_(c) {}
