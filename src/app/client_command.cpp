@@ -33,6 +33,8 @@ struct ClientOptions {
   // Subcommand arguments.
   std::string id, file;
   bool durable = false;
+  bool preview = false;
+  std::string confirm;  // cancellation id
   int limit = -1;
   double max_wait_s = 0;
 };
@@ -144,6 +146,8 @@ template <class Fn>
 void Guard(Fn&& fn) {
   try {
     fn();
+  } catch (const CLI::Error&) {
+    throw;  // an exit code chosen already (2 for bad input); also a runtime_error
   } catch (const ApiError& e) {
     json::object err{{"error", "api"},
                      {"status", e.status()},
@@ -291,6 +295,56 @@ void RegisterClientCommand(CLI::App& app) {
       RequireCredentials(cfg);
       client::Client c(cfg);
       Print(*o, c.CreateBooking(o->id, ReadJsonFile(o->file)));
+    });
+  });
+
+  CLI::App* update = cmd->add_subcommand(
+      "update", "Update (re-price) quote package ID with the body in FILE.json (PATCH)");
+  update->add_option("ID", o->id, "Quote package id")->required();
+  update->add_option("FILE", o->file, "Update body, e.g. {\"request\": [...]}")->required();
+  update->callback([o] {
+    Guard([&] {
+      auto cfg = MakeConfig(*o);
+      RequireCredentials(cfg);
+      client::Client c(cfg);
+      Print(*o, c.UpdateQuote(o->id, ReadJsonFile(o->file)));
+    });
+  });
+
+  CLI::App* instant = cmd->add_subcommand(
+      "instant-book", "Quote and book in one call with the body in FILE.json (instant booking)");
+  instant->add_option("FILE", o->file, "Instant booking body (request, policyholder)")->required();
+  instant->callback([o] {
+    Guard([&] {
+      auto cfg = MakeConfig(*o);
+      RequireCredentials(cfg);
+      client::Client c(cfg);
+      Print(*o, c.InstantBooking(ReadJsonFile(o->file)));
+    });
+  });
+
+  CLI::App* cancel = cmd->add_subcommand(
+      "cancel",
+      "Cancel booking ID now; or --preview it (the refund and a cancellation id, nothing "
+      "changes), then --confirm that id");
+  cancel->add_option("ID", o->id, "Booked quote package id")->required();
+  auto* preview_flag = cancel->add_flag(
+      "--preview", o->preview, "Only show the refund and a cancellation id to --confirm later");
+  cancel
+      ->add_option("--confirm", o->confirm,
+                   "Apply the cancellation CANCELLATION_ID that --preview returned")
+      ->type_name("CANCELLATION_ID")
+      ->excludes(preview_flag);
+  cancel->callback([o] {
+    Guard([&] {
+      auto cfg = MakeConfig(*o);
+      RequireCredentials(cfg);
+      client::Client c(cfg);
+      if (!o->confirm.empty()) {
+        Print(*o, c.ConfirmCancellation(o->id, o->confirm));
+      } else {
+        Print(*o, c.CancelBooking(o->id, json::object{{"preview", o->preview}}));
+      }
     });
   });
 

@@ -14,6 +14,7 @@
 #include "domain/catalog.h"
 #include "http/partner_routes.h"
 #include "http/server.h"
+#include "http/tls_context.h"
 #include "service/partner_api.h"
 #include "service/partner_limits.h"
 #include "service/rate_limiter.h"
@@ -38,6 +39,7 @@ struct ServeOptions {
   std::string pricing = "catalog";            // catalog | fixed | optimize
   std::string optimizer_policy = "thompson";  // thompson | ucb | egreedy | fixed
   int optimizer_refresh_ms = 1000;            // how long the arms of a context are reused
+  std::string tls_cert, tls_key;              // both: HTTPS only; neither: plain HTTP
   // Rate limits (docs/api.md "Rate limits") of partners without their own; 0: unlimited.
   std::int64_t default_quote_rps = 0;
   std::int64_t default_other_rps = 0;
@@ -106,6 +108,20 @@ int Serve(const ServeOptions& o) {
   // Handlers block while their write commits; more threads than cores let
   // concurrent requests share one commit (group commit).
   server_opts.threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(4u, 4 * cores));
+  // TLS files are checked here, before the database is touched.
+  if (o.tls_cert.empty() != o.tls_key.empty()) {
+    std::cerr << "offerledger serve: --tls-cert and --tls-key go together (give both for HTTPS, "
+                 "neither for plain HTTP)\n";
+    return 2;
+  }
+  if (!o.tls_cert.empty()) {
+    if (auto tls = MakeServerTlsContext(o.tls_cert, o.tls_key); !tls.ok()) {
+      std::cerr << "offerledger serve: " << tls.status().message() << "\n";
+      return 2;
+    }
+    server_opts.tls_cert_file = o.tls_cert;
+    server_opts.tls_key_file = o.tls_key;
+  }
 
   auto catalog =
       o.catalog.empty() ? Catalog::Parse(DefaultCatalogJson()) : Catalog::LoadFile(o.catalog);
@@ -179,13 +195,14 @@ int Serve(const ServeOptions& o) {
   if (Status s = server.Listen(); !s.ok()) {
     std::cerr << "offerledger serve: " << s.message() << "\n";
     (*store)->Close();
-    return 1;
+    return s.code() == StatusCode::kInvalid ? 2 : 1;  // kInvalid: the TLS files
   }
+  const std::string scheme = server.tls() ? "https://" : "http://";
   std::string host_for_url = server_opts.host.find(':') != std::string::npos
                                  ? "[" + server_opts.host + "]"
                                  : server_opts.host;
   api_opts.render.public_url = o.public_url.empty()
-                                   ? "http://" + host_for_url + ":" + std::to_string(server.port())
+                                   ? scheme + host_for_url + ":" + std::to_string(server.port())
                                    : o.public_url;
   while (!api_opts.render.public_url.empty() && api_opts.render.public_url.back() == '/') {
     api_opts.render.public_url.pop_back();
@@ -210,7 +227,7 @@ int Serve(const ServeOptions& o) {
   routes = std::make_unique<PartnerRoutes>(**store, *api, verifier_opts, api_opts.render.public_url,
                                            std::move(report_opts), &limiter);
 
-  std::cout << "offerledger: listening on http://" << host_for_url << ":" << server.port()
+  std::cout << "offerledger: listening on " << scheme << host_for_url << ":" << server.port()
             << " (db " << RedactDbUrl(o.db)
             << (postgres ? ", " + std::to_string(store_opts.pg_pool_size) + " db connections" : "")
             << ", catalog " << (o.catalog.empty() ? std::string("built-in") : o.catalog) << " with "
@@ -249,7 +266,7 @@ void RegisterServeCommand(CLI::App& app) {
       ->check(CLI::Range(1, 1024));
   cmd->add_option("--public-url", opts->public_url,
                   "Base URL partners use to reach this server, for links in responses "
-                  "(default: http://LISTEN)");
+                  "(default: http://LISTEN, or https://LISTEN with --tls-cert)");
   cmd->add_option("--max-skew", opts->max_skew_seconds,
                   "Largest accepted difference, in seconds, between a request's Date and the "
                   "server clock (the replay guard)")
@@ -297,6 +314,13 @@ void RegisterServeCommand(CLI::App& app) {
                   "process's heartbeat renewed (limits are shared among live processes)")
       ->capture_default_str()
       ->check(CLI::Range(50, 600000));
+  cmd->add_option("--tls-cert", opts->tls_cert,
+                  "Serve HTTPS only (TLS 1.2+) with this PEM certificate chain, leaf first; "
+                  "needs --tls-key")
+      ->type_name("FILE");
+  cmd->add_option("--tls-key", opts->tls_key,
+                  "The PEM private key (unencrypted) of --tls-cert; needs --tls-cert")
+      ->type_name("FILE");
   cmd->callback([opts] {
     const int rc = Serve(*opts);
     if (rc != 0) throw CLI::RuntimeError(rc);

@@ -240,4 +240,11 @@ json::value Client::CancelBooking(std::string_view id, const json::value& body) 
                         json::serialize(body)));
 }
 
+json::value Client::ConfirmCancellation(std::string_view id, std::string_view cancellation_id) {
+  return ParseBody(Call("POST",
+                        PartnerPath("bookings/" + UrlPathEscape(id) + "/confirm_cancellation/" +
+                                    UrlPathEscape(cancellation_id) + "/"),
+                        std::string("{}")));
+}
+
 }  // namespace offerledger::client

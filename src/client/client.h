@@ -59,8 +59,10 @@ class Client {
   boost::json::value GetBooking(std::string_view id);
   boost::json::value ListBookings(std::optional<int> limit = std::nullopt,
                                   std::optional<int> offset = std::nullopt);
-  // {"preview": true} previews; the answer names the cancellation.
+  // {"preview": true} previews; the answer names the cancellation, which
+  // ConfirmCancellation then applies. Without preview it cancels at once.
   boost::json::value CancelBooking(std::string_view id, const boost::json::value& body);
+  boost::json::value ConfirmCancellation(std::string_view id, std::string_view cancellation_id);
 
   // One logical call: `relative` is joined to base_url ("partners/X/quotes/").
   // POST/PUT/PATCH carry x-idempotency-key (fresh UUID if `idempotency_key`

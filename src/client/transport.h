@@ -34,9 +34,12 @@ class Transport {
   virtual HttpResponse Send(const HttpRequest& req, std::chrono::milliseconds timeout) = 0;
 };
 
-// HTTP/1.1 over TCP or TLS (Boost.Beast, OpenSSL), one connection per
-// exchange. TLS verifies the chain (system store + config.ca_file) and the
-// host name unless config.verify_tls is false.
+// HTTP/1.1 over TCP or TLS 1.2+ (Boost.Beast, OpenSSL). Connections are
+// kept alive and reused by later calls to the same scheme, host and port
+// (up to 4 idle ones, so concurrent callers each get their own); one the
+// server has closed meanwhile is replaced transparently. TLS verifies the
+// chain (system store + config.ca_file) and the host name or IP address
+// unless config.verify_tls is false. Send is thread-safe.
 std::unique_ptr<Transport> MakeHttpTransport(const Config& config);
 
 }  // namespace offerledger::client

@@ -5,23 +5,29 @@
 #include <list>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/dispatch.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include "http/tls_context.h"
 
 namespace offerledger {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 std::vector<std::string_view> HttpRequest::HeaderValues(std::string_view lower_name) const {
@@ -51,7 +57,15 @@ std::string Lower(std::string_view s) {
 
 }  // namespace
 
-class Session;
+// What the server needs of a session of either kind.
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  // Called on stop: a connection waiting for its next request (or still in
+  // its TLS handshake) closes now; one in the middle of a request finishes
+  // it first.
+  virtual void CloseIfIdle() = 0;
+};
 
 class HttpServer::Impl {
  public:
@@ -69,62 +83,92 @@ class HttpServer::Impl {
   void PollDrain(const std::shared_ptr<asio::steady_timer>& poll);
   std::chrono::steady_clock::time_point drain_deadline_;
 
-  void Register(const std::shared_ptr<Session>& s);
-  void Unregister(Session* s);
+  void Register(const std::shared_ptr<SessionBase>& s);
+  void Unregister(SessionBase* s);
   bool stopping() const { return stopping_.load(); }
 
   ServerOptions opts_;
   Handler handler_;
+  std::shared_ptr<ssl::context> tls_;  // null: plain HTTP
   asio::io_context ioc_;
   tcp::acceptor acceptor_;
   asio::signal_set signals_;
   std::atomic<bool> stopping_{false};
   std::mutex mu_;
-  std::list<std::weak_ptr<Session>> sessions_;
+  std::list<std::weak_ptr<SessionBase>> sessions_;
   std::uint16_t port_ = 0;
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+// One connection: request -> handler -> response, keep-alive, over a plain
+// TCP stream or a TLS stream. The only differences are the TLS handshake
+// before the first request and the close_notify before closing.
+template <class Stream>
+class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
  public:
-  Session(tcp::socket&& socket, HttpServer::Impl& server)
+  Session(tcp::socket&& socket, HttpServer::Impl& server) requires(!kTls)
       : stream_(std::move(socket)), server_(server) {}
-  ~Session() { server_.Unregister(this); }
+  Session(tcp::socket&& socket, ssl::context& tls, HttpServer::Impl& server) requires(kTls)
+      : stream_(std::move(socket), tls), server_(server) {}
+  ~Session() override { server_.Unregister(this); }
 
   void Start() {
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
+    asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if constexpr (kTls) {
+        self->Handshake();
+      } else {
+        self->Read();
+      }
+    });
   }
 
-  // Called on stop: a connection waiting for its next request closes now;
-  // one in the middle of a request finishes it first.
-  void CloseIfIdle() {
-    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+  void CloseIfIdle() override {
+    asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
       if (self->idle_ && self->buffer_.size() == 0) {
         beast::error_code ec;
-        self->stream_.socket().cancel(ec);
+        self->socket().cancel(ec);
       }
     });
   }
 
  private:
+  tcp::socket& socket() { return beast::get_lowest_layer(stream_).socket(); }
+  void ExpiresAfter(std::chrono::seconds d) { beast::get_lowest_layer(stream_).expires_after(d); }
+
+  // A peer that never finishes the handshake is cut off after
+  // handshake_timeout; one that is not speaking TLS at all (plain HTTP on
+  // the HTTPS port) fails it at once and is dropped without an answer.
+  void Handshake() requires(kTls) {
+    idle_ = true;
+    ExpiresAfter(server_.opts_.handshake_timeout);
+    stream_.async_handshake(ssl::stream_base::server,
+                            [self = this->shared_from_this()](beast::error_code ec) {
+                              if (ec) return self->CloseSocket();
+                              self->handshake_done_ = true;
+                              self->Read();
+                            });
+  }
+
   void Read() {
     if (server_.stopping()) return Close();
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(server_.opts_.header_limit));
     parser_->body_limit(server_.opts_.body_limit);
     idle_ = true;
-    stream_.expires_after(buffer_.size() > 0 ? server_.opts_.read_timeout
-                                             : server_.opts_.idle_timeout);
-    http::async_read_header(stream_, buffer_, *parser_,
-                            beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+    ExpiresAfter(buffer_.size() > 0 ? server_.opts_.read_timeout : server_.opts_.idle_timeout);
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        beast::bind_front_handler(&Session::OnHeader, this->shared_from_this()));
   }
 
   void OnHeader(beast::error_code ec, std::size_t) {
     idle_ = false;
     if (ec) return OnReadError(ec);
     // The headers are in: the rest of the request must arrive promptly.
-    stream_.expires_after(server_.opts_.read_timeout);
+    ExpiresAfter(server_.opts_.read_timeout);
     http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+                     beast::bind_front_handler(&Session::OnRead, this->shared_from_this()));
   }
 
   void OnReadError(beast::error_code ec) {
@@ -181,13 +225,14 @@ class Session : public std::enable_shared_from_this<Session> {
     // 204 and 304 carry no Content-Length; HEAD announces the GET length.
     if (out.status != 204 && out.status != 304) res->content_length(length);
     if (head) res->content_length(length);
-    stream_.expires_after(server_.opts_.read_timeout);
-    http::async_write(stream_, *res,
-                      [self = shared_from_this(), res, keep_alive](beast::error_code ec,
-                                                                   std::size_t) {
-                        if (ec || !keep_alive) return self->Close();
-                        self->Read();
-                      });
+    ExpiresAfter(server_.opts_.read_timeout);
+    http::async_write(
+        stream_, *res,
+        [self = this->shared_from_this(), res, keep_alive](beast::error_code ec, std::size_t) {
+          if (ec) return self->CloseSocket();
+          if (!keep_alive) return self->Close();
+          self->Read();
+        });
   }
 
   void ReplyAndClose(int status, std::string_view type, std::string_view message) {
@@ -198,20 +243,45 @@ class Session : public std::enable_shared_from_this<Session> {
     Send(std::move(out), 11, false, false);
   }
 
+  // The orderly end of a connection: over TLS, close_notify first (bounded,
+  // since a peer need not answer it), then the socket.
   void Close() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.socket().close(ec);
+    if constexpr (kTls) {
+      if (handshake_done_ && !shutting_down_) {
+        shutting_down_ = true;
+        ExpiresAfter(std::chrono::seconds(2));
+        stream_.async_shutdown(
+            [self = this->shared_from_this()](beast::error_code) { self->CloseSocket(); });
+        return;
+      }
+    }
+    CloseSocket();
   }
 
-  beast::tcp_stream stream_;
+  void CloseSocket() {
+    beast::error_code ec;
+    socket().shutdown(tcp::socket::shutdown_send, ec);
+    socket().close(ec);
+  }
+
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   HttpServer::Impl& server_;
   bool idle_ = false;
+  bool handshake_done_ = false;  // TLS only
+  bool shutting_down_ = false;   // TLS only
 };
 
+using PlainSession = Session<beast::tcp_stream>;
+using TlsSession = Session<beast::ssl_stream<beast::tcp_stream>>;
+
 Status HttpServer::Impl::Listen() {
+  if (!opts_.tls_cert_file.empty() || !opts_.tls_key_file.empty()) {
+    auto ctx = MakeServerTlsContext(opts_.tls_cert_file, opts_.tls_key_file);
+    if (!ctx.ok()) return ctx.status();
+    tls_ = std::move(*ctx);
+  }
   beast::error_code ec;
   const auto address = asio::ip::make_address(opts_.host, ec);
   if (ec) return Status::Invalid("invalid listen address '" + opts_.host + "': " + ec.message());
@@ -221,8 +291,8 @@ Status HttpServer::Impl::Listen() {
   if (!ec) acceptor_.bind(endpoint, ec);
   if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return Status::Unavailable("cannot listen on " + opts_.host + ":" +
-                               std::to_string(opts_.port) + ": " + ec.message());
+    return Status::Unavailable("cannot listen on " + opts_.host + ":" + std::to_string(opts_.port) +
+                               ": " + ec.message());
   }
   port_ = acceptor_.local_endpoint().port();
   return Status::Ok();
@@ -235,22 +305,28 @@ void HttpServer::Impl::Accept() {
     } else if (!stopping()) {
       beast::error_code opt_ec;
       socket.set_option(tcp::no_delay(true), opt_ec);
-      auto session = std::make_shared<Session>(std::move(socket), *this);
-      Register(session);
-      session->Start();
+      if (tls_) {
+        auto session = std::make_shared<TlsSession>(std::move(socket), *tls_, *this);
+        Register(session);
+        session->Start();
+      } else {
+        auto session = std::make_shared<PlainSession>(std::move(socket), *this);
+        Register(session);
+        session->Start();
+      }
     }
     if (!stopping()) Accept();
   });
 }
 
-void HttpServer::Impl::Register(const std::shared_ptr<Session>& s) {
+void HttpServer::Impl::Register(const std::shared_ptr<SessionBase>& s) {
   std::lock_guard lock(mu_);
   sessions_.push_back(s);
 }
 
-void HttpServer::Impl::Unregister(Session* s) {
+void HttpServer::Impl::Unregister(SessionBase* s) {
   std::lock_guard lock(mu_);
-  sessions_.remove_if([s](const std::weak_ptr<Session>& w) {
+  sessions_.remove_if([s](const std::weak_ptr<SessionBase>& w) {
     auto p = w.lock();
     return !p || p.get() == s;
   });
@@ -273,7 +349,7 @@ void HttpServer::Impl::Stop() {
     beast::error_code ec;
     acceptor_.close(ec);
     signals_.cancel(ec);
-    std::vector<std::shared_ptr<Session>> live;
+    std::vector<std::shared_ptr<SessionBase>> live;
     {
       std::lock_guard lock(mu_);
       for (auto& w : sessions_) {
@@ -307,6 +383,7 @@ HttpServer::HttpServer(ServerOptions opts, Handler handler)
 HttpServer::~HttpServer() = default;
 Status HttpServer::Listen() { return impl_->Listen(); }
 std::uint16_t HttpServer::port() const { return impl_->port_; }
+bool HttpServer::tls() const { return impl_->tls_ != nullptr; }
 void HttpServer::Run() { impl_->Run(); }
 void HttpServer::Stop() { impl_->Stop(); }
 

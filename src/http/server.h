@@ -1,8 +1,9 @@
 // HttpServer: a Boost.Beast HTTP/1.1 server. One session per connection,
 // keep-alive, bounded header and body sizes, timeouts against slow clients.
 // Request -> handler -> response; the handler is the only application code
-// it knows. Stops gracefully: no new connections, in-flight requests finish,
-// idle keep-alive connections close.
+// it knows. Plain HTTP or, with a certificate and key, HTTPS only (the same
+// session code runs over either stream). Stops gracefully: no new
+// connections, in-flight requests finish, idle keep-alive connections close.
 #pragma once
 
 #include <chrono>
@@ -22,9 +23,14 @@ struct ServerOptions {
   int threads = 4;
   std::size_t header_limit = std::size_t{16} * 1024;
   std::size_t body_limit = std::size_t{1024} * 1024;
-  std::chrono::seconds read_timeout{30};  // to receive one whole request
-  std::chrono::seconds idle_timeout{60};  // keep-alive connection with nothing to say
-  std::chrono::seconds drain_timeout{15}; // longest a graceful stop waits for in-flight work
+  std::chrono::seconds read_timeout{30};   // to receive one whole request
+  std::chrono::seconds idle_timeout{60};   // keep-alive connection with nothing to say
+  std::chrono::seconds drain_timeout{15};  // longest a graceful stop waits for in-flight work
+  // TLS: with both files set the listener speaks only HTTPS (TLS 1.2+, see
+  // http/tls_context.h); with neither, plain HTTP.
+  std::string tls_cert_file;                   // PEM certificate chain, leaf first
+  std::string tls_key_file;                    // PEM private key, unencrypted
+  std::chrono::seconds handshake_timeout{10};  // to complete the TLS handshake
 };
 
 class HttpServer {
@@ -36,9 +42,12 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Binds and listens. Unavailable with the reason when the address is taken.
+  // Loads the TLS files if any (Invalid, naming the file and the problem,
+  // when they are unusable), then binds and listens (Unavailable with the
+  // reason when the address is taken).
   Status Listen();
   std::uint16_t port() const;
+  bool tls() const;  // the listener speaks HTTPS
   // Serves on opts.threads threads until Stop() or SIGINT/SIGTERM; returns
   // when every connection is closed.
   void Run();
