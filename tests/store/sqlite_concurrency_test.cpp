@@ -1,9 +1,7 @@
-// The writer thread: group commit, per-job savepoints, serialised
-// read-modify-write, draining on Close, and readers that the writer never blocks.
+// The SQLite writer thread: group commit with per-job savepoints, and
+// draining on Close. (Concurrency every backend shares: concurrency_test.cpp.)
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <iostream>
 #include <latch>
 #include <thread>
 #include <vector>
@@ -116,127 +114,6 @@ TEST(SqliteConcurrency, FailingJobIsRolledBackWhileTheOthersInItsBatchCommit) {
   EXPECT_EQ(after.largest_batch, 3);
 }
 
-TEST(SqliteConcurrency, ConcurrentWritesAreAllCommittedWithGroupCommit) {
-  TempDir dir;
-  auto store = OpenTestStore(dir);
-  ASSERT_NE(store, nullptr);
-  const auto before = store->write_stats();
-  constexpr int kThreads = 8;
-  constexpr int kPerThread = 200;
-  std::atomic<int> failures{0};
-  std::vector<std::vector<std::string>> ids(kThreads);
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < kPerThread; ++i) {
-        QuotePackage pkg = MakePackage("P" + std::to_string(t));
-        ids[t].push_back(pkg.id);
-        Status s = store->Write([&](WriteTxn& txn) -> Status {
-          if (Status st = txn.InsertPackage(pkg); !st.ok()) return st;
-          return txn.AppendEvents(
-              {MakeTestEvent(EventKind::kOffered, pkg.partner, pkg.id, pkg.created_at)});
-        });
-        if (!s.ok()) ++failures;
-      }
-    });
-  }
-  for (auto& th : threads) th.join();
-  EXPECT_EQ(failures.load(), 0);
-
-  auto n = store->CountEvents(EventKind::kOffered);
-  ASSERT_TRUE(n.ok());
-  EXPECT_EQ(*n, kThreads * kPerThread);
-  for (int t = 0; t < kThreads; ++t) {
-    auto events = store->ListEvents("P" + std::to_string(t), 0, 0);
-    ASSERT_TRUE(events.ok());
-    ASSERT_EQ(events->size(), static_cast<std::size_t>(kPerThread));
-    // One thread's writes are committed in the order it made them.
-    for (int i = 0; i < kPerThread; ++i) EXPECT_EQ((*events)[i].package_id, ids[t][i]);
-    auto last = store->GetPackage("P" + std::to_string(t), ids[t].back());
-    ASSERT_TRUE(last.ok());
-    EXPECT_TRUE(last->has_value());
-  }
-
-  const auto after = store->write_stats();
-  const auto jobs = after.jobs - before.jobs;
-  const auto batches = after.batches - before.batches;
-  EXPECT_EQ(jobs, kThreads * kPerThread);
-  EXPECT_LT(batches, jobs) << "no group commit happened";
-  EXPECT_GT(after.largest_batch, 1);
-  std::cout << "[ info ] " << jobs << " jobs in " << batches << " batches (largest "
-            << after.largest_batch << ")\n";
-}
-
-TEST(SqliteConcurrency, ReadModifyWriteInsideWriteIsSerialised) {
-  TempDir dir;
-  auto store = OpenTestStore(dir);
-  ASSERT_NE(store, nullptr);
-  QuotePackage pkg = MakePackage("LLODT");
-  pkg.quotes[0].cover_amount = 0;  // the counter
-  ASSERT_TRUE(store->Write([&](WriteTxn& t) { return t.InsertPackage(pkg); }).ok());
-
-  constexpr int kThreads = 16;
-  constexpr int kIncrements = 25;
-  std::atomic<int> failures{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&] {
-      for (int i = 0; i < kIncrements; ++i) {
-        Status s = store->Write([&](WriteTxn& txn) -> Status {
-          auto loaded = txn.LoadPackage("LLODT", pkg.id);
-          if (!loaded.ok()) return loaded.status();
-          if (!loaded->has_value()) return Status::NotFound("package");
-          QuotePackage p = std::move(**loaded);
-          p.quotes[0].cover_amount += 1;
-          return txn.UpdatePackage(p);
-        });
-        if (!s.ok()) ++failures;
-      }
-    });
-  }
-  for (auto& th : threads) th.join();
-  EXPECT_EQ(failures.load(), 0);
-  auto got = store->GetPackage("LLODT", pkg.id);
-  ASSERT_TRUE(got.ok() && got->has_value());
-  EXPECT_EQ((*got)->quotes[0].cover_amount, kThreads * kIncrements);
-}
-
-TEST(SqliteConcurrency, ReadersSeeCommittedStateWhileTheWriterIsBusy) {
-  TempDir dir;
-  auto store = OpenTestStore(dir);
-  ASSERT_NE(store, nullptr);
-  QuotePackage committed = MakePackage("LLODT");
-  ASSERT_TRUE(store->Write([&](WriteTxn& t) { return t.InsertPackage(committed); }).ok());
-
-  QuotePackage pending = MakePackage("LLODT");
-  std::latch inserted{1};
-  std::latch release{1};
-  std::thread writer([&] {
-    Status s = store->Write([&](WriteTxn& t) {
-      Status st = t.InsertPackage(pending);
-      inserted.count_down();
-      release.wait();  // holds the write transaction open
-      return st;
-    });
-    EXPECT_TRUE(s.ok()) << s.ToString();
-  });
-  inserted.wait();
-  // Readers are not blocked by the open write transaction and do not see it.
-  auto a = store->GetPackage("LLODT", committed.id);
-  auto b = store->GetPackage("LLODT", pending.id);
-  ASSERT_TRUE(a.ok()) << a.status().ToString();
-  ASSERT_TRUE(b.ok()) << b.status().ToString();
-  EXPECT_TRUE(a->has_value());
-  EXPECT_FALSE(b->has_value());
-  EXPECT_TRUE(store->Ping().ok());
-  release.count_down();
-  writer.join();
-  // Write() returned OK: the commit is visible to the next read.
-  b = store->GetPackage("LLODT", pending.id);
-  ASSERT_TRUE(b.ok());
-  EXPECT_TRUE(b->has_value());
-}
-
 TEST(SqliteConcurrency, CloseDrainsQueuedWrites) {
   TempDir dir;
   auto store = OpenTestStore(dir);
@@ -274,38 +151,6 @@ TEST(SqliteConcurrency, CloseDrainsQueuedWrites) {
     ASSERT_TRUE(got.ok());
     EXPECT_TRUE(got->has_value());
   }
-}
-
-TEST(SqliteConcurrency, ConcurrentReadsAndWrites) {
-  TempDir dir;
-  auto store = OpenTestStore(dir);
-  ASSERT_NE(store, nullptr);
-  std::atomic<bool> stop{false};
-  std::atomic<int> read_errors{0};
-  std::vector<std::thread> readers;
-  for (int r = 0; r < 12; ++r) {  // more readers than pooled connections
-    readers.emplace_back([&] {
-      while (!stop) {
-        auto page = store->ListBookings("LLODT", 5, 0);
-        auto events = store->ListEvents("LLODT", 0, 10);
-        if (!page.ok() || !events.ok() || page->count < 0) ++read_errors;
-      }
-    });
-  }
-  for (int i = 0; i < 100; ++i) {
-    QuotePackage p = MakePackage("LLODT", 1'000 + i);
-    p.status = PackageStatus::kConfirmed;
-    p.booked_at = 2'000 + i;
-    ASSERT_TRUE(store->Write([&](WriteTxn& t) { return t.InsertPackage(p); }).ok());
-  }
-  stop = true;
-  for (auto& t : readers) t.join();
-  EXPECT_EQ(read_errors.load(), 0);
-  auto page = store->ListBookings("LLODT", 1, 0);
-  ASSERT_TRUE(page.ok());
-  EXPECT_EQ(page->count, 100);
-  ASSERT_EQ(page->results.size(), 1u);
-  EXPECT_EQ(page->results[0].booked_at, 2'099);
 }
 
 }  // namespace

@@ -1,21 +1,19 @@
-// Optimizer arms in the SQLite store (schema v3), on real files: every
-// outcome transition moves exactly one offer between counters of its arm,
-// the arms always equal a recount from the events, no-answers after the
-// decision window count as failures when read, and two store handles on one
-// file share them.
+// Optimizer arms on every Store backend: every outcome transition moves
+// exactly one offer between counters of its arm, the arms always equal a
+// recount from the events, no-answers after the decision window count as
+// failures when read, and two store handles on one database share them.
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
 #include "domain/conversion.h"
-#include "store/sqlite_test_support.h"
+#include "store/store_backends.h"
 
 namespace offerledger {
 namespace {
 
-using testing::OpenTestStore;
-using testing::TempDir;
+using testing::BackendTest;
 
 constexpr std::int64_t kDayNo = 19'000;
 constexpr Micros kDay0 = kDayNo * kMicrosPerDay;
@@ -49,12 +47,8 @@ ArmTotals T(std::int64_t m, std::int64_t s, std::int64_t f, std::int64_t p,
   return {m, s, f, p, no_answer};
 }
 
-class ArmStoreTest : public ::testing::Test {
+class ArmStoreTest : public BackendTest {
  protected:
-  void SetUp() override {
-    store_ = OpenTestStore(dir_);
-    ASSERT_NE(store_, nullptr);
-  }
   void Append(const std::vector<LedgerEvent>& events) {
     Status s = store_->Write([&](WriteTxn& t) { return t.AppendEvents(events); });
     ASSERT_TRUE(s.ok()) << s.ToString();
@@ -66,23 +60,22 @@ class ArmStoreTest : public ::testing::Test {
     auto rows = store_->ReadArmRows();
     auto recount = store_->RecountArmRows();
     EXPECT_TRUE(rows.ok() && recount.ok());
-    if (rows.ok() && recount.ok()) EXPECT_EQ(*rows, *recount);
+    if (rows.ok() && recount.ok()) {
+      EXPECT_EQ(*rows, *recount);
+    }
     auto arms = store_->ReadArms({"parcel_protection", partner, std::nullopt}, today, window);
     EXPECT_TRUE(arms.ok()) << arms.status().ToString();
     return arms.ok() ? *arms : std::vector<ArmTotals>{};
   }
-
-  TempDir dir_;
-  std::unique_ptr<SqliteStore> store_;
 };
 
-TEST_F(ArmStoreTest, OfferedIsPendingInItsArm) {
+TEST_P(ArmStoreTest, OfferedIsPendingInItsArm) {
   Append({Ev(EventKind::kOffered, "q1", "P1", k090), Ev(EventKind::kOffered, "q2", "P2", k110),
           Ev(EventKind::kOffered, "q3", "P3", k110)});
   EXPECT_EQ(Arms(), (std::vector<ArmTotals>{T(k090, 0, 0, 1), T(k110, 0, 0, 2)}));
 }
 
-TEST_F(ArmStoreTest, EveryOutcomeTransition) {
+TEST_P(ArmStoreTest, EveryOutcomeTransition) {
   Append({Ev(EventKind::kOffered, "q1", "P1", k090), Ev(EventKind::kOffered, "q2", "P2", k090),
           Ev(EventKind::kOffered, "q3", "P3", k090), Ev(EventKind::kOffered, "q4", "P4", k090),
           Ev(EventKind::kOffered, "q5", "P4", k090)});
@@ -108,7 +101,7 @@ TEST_F(ArmStoreTest, EveryOutcomeTransition) {
   EXPECT_EQ(Arms(), (std::vector<ArmTotals>{T(k090, 3, 1, 0)}));
 }
 
-TEST_F(ArmStoreTest, RepricedMovesTheOfferToItsNewMultiplier) {
+TEST_P(ArmStoreTest, RepricedMovesTheOfferToItsNewMultiplier) {
   Append({Ev(EventKind::kOffered, "q1", "P1", k090)});
   Append({Ev(EventKind::kRepriced, "q1", "P1", k110)});
   EXPECT_EQ(Arms(), (std::vector<ArmTotals>{T(k110, 0, 0, 1)}));
@@ -117,7 +110,7 @@ TEST_F(ArmStoreTest, RepricedMovesTheOfferToItsNewMultiplier) {
   EXPECT_EQ(Arms(), (std::vector<ArmTotals>{T(k110, 1, 0, 0)}));
 }
 
-TEST_F(ArmStoreTest, NoAnswerAfterTheWindowIsAFailureWhenRead) {
+TEST_P(ArmStoreTest, NoAnswerAfterTheWindowIsAFailureWhenRead) {
   Append({Ev(EventKind::kOffered, "q1", "P1", k090), Ev(EventKind::kOffered, "q2", "P2", k090)});
   Append({Ev(EventKind::kOptedOut, "q2", "P2", k090)});
   EXPECT_EQ(Arms(kDayNo + 6, 7), (std::vector<ArmTotals>{T(k090, 0, 1, 1)}));
@@ -128,7 +121,7 @@ TEST_F(ArmStoreTest, NoAnswerAfterTheWindowIsAFailureWhenRead) {
   EXPECT_EQ(Arms(kDayNo + 30, 7), (std::vector<ArmTotals>{T(k090, 1, 1, 0)}));
 }
 
-TEST_F(ArmStoreTest, ContextsAndFilters) {
+TEST_P(ArmStoreTest, ContextsAndFilters) {
   Append({Ev(EventKind::kOffered, "q1", "P1", k090, kDay0, "A", "GB"),
           Ev(EventKind::kOffered, "q2", "P2", k090, kDay0, "B", "FR"),
           Ev(EventKind::kOffered, "q3", "P3", k110, kDay0, "B", "GB")});
@@ -146,7 +139,7 @@ TEST_F(ArmStoreTest, ContextsAndFilters) {
   EXPECT_TRUE(other->empty());
 }
 
-TEST_F(ArmStoreTest, RolledBackJobTakesItsArmsWithIt) {
+TEST_P(ArmStoreTest, RolledBackJobTakesItsArmsWithIt) {
   Append({Ev(EventKind::kOffered, "q1", "P1", k090)});
   Status s = store_->Write([&](WriteTxn& t) {
     Status a = t.AppendEvents({Ev(EventKind::kBooked, "q1", "P1", k090)});
@@ -157,8 +150,8 @@ TEST_F(ArmStoreTest, RolledBackJobTakesItsArmsWithIt) {
   EXPECT_EQ(Arms(), (std::vector<ArmTotals>{T(k090, 0, 0, 1)}));
 }
 
-TEST_F(ArmStoreTest, TwoHandlesOnOneFileShareTheArms) {
-  auto second = OpenTestStore(dir_);
+TEST_P(ArmStoreTest, TwoHandlesOnOneDatabaseShareTheArms) {
+  auto second = Reopen();
   ASSERT_NE(second, nullptr);
   Append({Ev(EventKind::kOffered, "q1", "P1", k090)});
   Status s = second->Write([&](WriteTxn& t) {
@@ -173,11 +166,11 @@ TEST_F(ArmStoreTest, TwoHandlesOnOneFileShareTheArms) {
   EXPECT_EQ(*seen, expected);
 }
 
-TEST_F(ArmStoreTest, SurviveReopenAndRebuild) {
+TEST_P(ArmStoreTest, SurviveReopenAndRebuild) {
   Append({Ev(EventKind::kOffered, "q1", "P1", k090), Ev(EventKind::kOffered, "q2", "P2", k110)});
   Append({Ev(EventKind::kOptedOut, "q2", "P2", k110)});
-  store_.reset();
-  store_ = OpenTestStore(dir_);
+  store_->Close();
+  store_ = Reopen();
   ASSERT_NE(store_, nullptr);
   const std::vector<ArmTotals> expected{T(k090, 0, 0, 1), T(k110, 0, 1, 0)};
   EXPECT_EQ(Arms(), expected);
@@ -188,6 +181,8 @@ TEST_F(ArmStoreTest, SurviveReopenAndRebuild) {
   Append({Ev(EventKind::kBooked, "q2", "P2", 1'000'000'000)});
   EXPECT_EQ(Arms(), (std::vector<ArmTotals>{T(k090, 0, 0, 1), T(k110, 1, 0, 0)}));
 }
+
+OL_BACKENDS(ArmStoreTest);
 
 }  // namespace
 }  // namespace offerledger
