@@ -1,6 +1,7 @@
-// PartnerApi on a real SqliteStore (fresh temp dir per test) with the real
-// default catalog: status codes, bodies, what the ledger records, partner
-// scoping, idempotency keys and concurrent retries.
+// PartnerApi on every real Store backend (a fresh SQLite file or PostgreSQL
+// schema per test, store/store_backends.h) with the real default catalog:
+// status codes, bodies, what the ledger records, partner scoping,
+// idempotency keys and concurrent retries.
 #include "service/partner_api.h"
 
 #include <gtest/gtest.h>
@@ -14,14 +15,13 @@
 #include <boost/json.hpp>
 
 #include "domain/ids.h"
-#include "store/sqlite_test_support.h"
+#include "store/store_backends.h"
 
 namespace offerledger {
 namespace {
 
 namespace json = boost::json;
-using testing::OpenTestStore;
-using testing::TempDir;
+using testing::BackendTest;
 
 constexpr const char* kCassetteQuoteRequest = R"({"policy_type": "event_ticket_protection",
   "policy_type_version": 1, "policy_start_date": "2021-10-01T00:29:29Z",
@@ -56,14 +56,14 @@ json::value BookingBody(const std::vector<std::string>& quote_ids) {
 
 double Num(const json::value& v) { return v.to_number<double>(); }
 
-class PartnerApiTest : public ::testing::Test {
+class PartnerApiTest : public BackendTest {
  protected:
   static constexpr const char* kPartner = "LLODT";
   static constexpr const char* kOther = "OTHER";
 
   void SetUp() override {
-    store_ = OpenTestStore(dir_);
-    ASSERT_NE(store_, nullptr);
+    BackendTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     auto catalog = Catalog::LoadFile(OFFERLEDGER_SOURCE_DIR "/catalog/default.json");
     ASSERT_TRUE(catalog.ok()) << catalog.status().ToString();
     for (const char* code : {kPartner, kOther}) {
@@ -74,6 +74,12 @@ class PartnerApiTest : public ::testing::Test {
     PartnerApiOptions opts;
     opts.render.public_url = "https://ol.example";
     api_ = std::make_unique<PartnerApi>(*store_, *catalog, opts);
+  }
+
+  // The API (and its chooser) goes before the store it uses.
+  void TearDown() override {
+    api_.reset();
+    BackendTest::TearDown();
   }
 
   RequestContext Ctx(const std::string& partner = kPartner, std::string key = "",
@@ -130,15 +136,13 @@ class PartnerApiTest : public ::testing::Test {
     return out;
   }
 
-  TempDir dir_;
   Micros now_ = *ParseIso8601("2021-09-30T12:59:55Z");
-  std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<PartnerApi> api_;
 };
 
 // ------------------------------------------------------------------- create
 
-TEST_F(PartnerApiTest, CreateQuotePricesTheCassetteRequest) {
+TEST_P(PartnerApiTest, CreateQuotePricesTheCassetteRequest) {
   ApiReply r = api_->CreateQuote(Ctx(), CreateBody());
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_FALSE(r.replayed);
@@ -170,7 +174,7 @@ TEST_F(PartnerApiTest, CreateQuotePricesTheCassetteRequest) {
   EXPECT_EQ(offered[0].at, now_);
 }
 
-TEST_F(PartnerApiTest, CreateQuoteValidationErrorWritesNothing) {
+TEST_P(PartnerApiTest, CreateQuoteValidationErrorWritesNothing) {
   json::value body = CreateBody();
   body.at("request").at(0).as_object()["policy_version"] = 1;
   ApiReply r = api_->CreateQuote(Ctx(), body);
@@ -192,7 +196,7 @@ TEST_F(PartnerApiTest, CreateQuoteValidationErrorWritesNothing) {
   EXPECT_EQ(Count(EventKind::kOffered), 0);
 }
 
-TEST_F(PartnerApiTest, GetQuoteIsScopedToThePartner) {
+TEST_P(PartnerApiTest, GetQuoteIsScopedToThePartner) {
   json::value pkg = Create();
   ApiReply mine = api_->GetQuote(Ctx(), Id(pkg));
   ASSERT_EQ(mine.status, 200);
@@ -210,7 +214,7 @@ TEST_F(PartnerApiTest, GetQuoteIsScopedToThePartner) {
 
 // ------------------------------------------------------------------ opt out
 
-TEST_F(PartnerApiTest, OptOutIs204AndIdempotent) {
+TEST_P(PartnerApiTest, OptOutIs204AndIdempotent) {
   json::value pkg = Create(2);
   ApiReply first = api_->OptOut(Ctx(), Id(pkg));
   EXPECT_EQ(first.status, 204);
@@ -237,7 +241,7 @@ TEST_F(PartnerApiTest, OptOutIs204AndIdempotent) {
   EXPECT_EQ(Stored(Id(pkg))->status, PackageStatus::kOptedOut);
 }
 
-TEST_F(PartnerApiTest, OptOutAfterBookingNamesTheStatus) {
+TEST_P(PartnerApiTest, OptOutAfterBookingNamesTheStatus) {
   json::value pkg = Create();
   Book(pkg, {0});
   ApiReply r = api_->OptOut(Ctx(), Id(pkg));
@@ -251,7 +255,7 @@ TEST_F(PartnerApiTest, OptOutAfterBookingNamesTheStatus) {
   EXPECT_EQ(Stored(Id(pkg))->status, PackageStatus::kConfirmed);
 }
 
-TEST_F(PartnerApiTest, OptOutOfAnotherPartnersPackageIs404) {
+TEST_P(PartnerApiTest, OptOutOfAnotherPartnersPackageIs404) {
   json::value pkg = Create();
   ApiReply r = api_->OptOut(Ctx(kOther), Id(pkg));
   EXPECT_EQ(r.status, 404);
@@ -264,7 +268,7 @@ TEST_F(PartnerApiTest, OptOutOfAnotherPartnersPackageIs404) {
   EXPECT_EQ(Count(EventKind::kOptedOut), 0);
 }
 
-TEST_F(PartnerApiTest, ConcurrentOptOutsRecordOneSetOfEvents) {
+TEST_P(PartnerApiTest, ConcurrentOptOutsRecordOneSetOfEvents) {
   json::value pkg = Create(2);
   const std::string id = Id(pkg);
   std::vector<std::thread> threads;
@@ -287,7 +291,7 @@ TEST_F(PartnerApiTest, ConcurrentOptOutsRecordOneSetOfEvents) {
 
 // ------------------------------------------------------------------ booking
 
-TEST_F(PartnerApiTest, BookingDropsUnselectedQuotes) {
+TEST_P(PartnerApiTest, BookingDropsUnselectedQuotes) {
   json::value pkg = Create(2);
   const std::string kept = QuoteId(pkg, 1);
   const std::string dropped = QuoteId(pkg, 0);
@@ -327,7 +331,7 @@ TEST_F(PartnerApiTest, BookingDropsUnselectedQuotes) {
   EXPECT_EQ(api_->GetBooking(Ctx(kOther), Id(pkg)).status, 404);
 }
 
-TEST_F(PartnerApiTest, BookingAnOptedOutPackageKeepsTheOptOutEvent) {
+TEST_P(PartnerApiTest, BookingAnOptedOutPackageKeepsTheOptOutEvent) {
   json::value pkg = Create();
   ASSERT_EQ(api_->OptOut(Ctx(), Id(pkg)).status, 204);
   Book(pkg, {0});
@@ -336,7 +340,7 @@ TEST_F(PartnerApiTest, BookingAnOptedOutPackageKeepsTheOptOutEvent) {
   EXPECT_EQ(EventsOf(EventKind::kBooked, Id(pkg)).size(), 1u);
 }
 
-TEST_F(PartnerApiTest, BookingErrors) {
+TEST_P(PartnerApiTest, BookingErrors) {
   json::value pkg = Create();
   ApiReply unknown = api_->CreateBooking(Ctx(), Id(pkg), BookingBody({NewUuid()}));
   EXPECT_EQ(unknown.status, 422) << unknown.body;
@@ -364,7 +368,7 @@ TEST_F(PartnerApiTest, BookingErrors) {
   EXPECT_EQ(Count(EventKind::kBooked), 1);
 }
 
-TEST_F(PartnerApiTest, InstantBooking) {
+TEST_P(PartnerApiTest, InstantBooking) {
   json::value body = CreateBody();
   body.as_object()["policyholder"] = json::parse(kPolicyholder);
   body.as_object().erase("customer_country");
@@ -385,7 +389,7 @@ TEST_F(PartnerApiTest, InstantBooking) {
   EXPECT_EQ(ErrorsOf(missing)["policyholder"], "This field is required.");
 }
 
-TEST_F(PartnerApiTest, ListBookings) {
+TEST_P(PartnerApiTest, ListBookings) {
   std::vector<std::string> booked;
   for (int i = 0; i < 3; ++i) {
     json::value pkg = Create();
@@ -417,7 +421,7 @@ TEST_F(PartnerApiTest, ListBookings) {
 
 // -------------------------------------------------------- update, add, delete
 
-TEST_F(PartnerApiTest, UpdateToAudReprices) {
+TEST_P(PartnerApiTest, UpdateToAudReprices) {
   json::value pkg = Create();
   json::object body;
   body["currency"] = "AUD";
@@ -443,7 +447,7 @@ TEST_F(PartnerApiTest, UpdateToAudReprices) {
   EXPECT_EQ(repriced[0].quote_id, QuoteId(pkg, 0));
 }
 
-TEST_F(PartnerApiTest, CurrencyChangeRepricesEveryQuote) {
+TEST_P(PartnerApiTest, CurrencyChangeRepricesEveryQuote) {
   json::value pkg = Create(2);
   ApiReply r = api_->UpdateQuote(Ctx(), Id(pkg), json::parse(R"({"currency": "AUD"})"));
   ASSERT_EQ(r.status, 200) << r.body;
@@ -451,7 +455,7 @@ TEST_F(PartnerApiTest, CurrencyChangeRepricesEveryQuote) {
   EXPECT_EQ(Stored(Id(pkg))->currency, "AUD");
 }
 
-TEST_F(PartnerApiTest, CustomerCountryChangeAppliesThatCountrysTaxes) {
+TEST_P(PartnerApiTest, CustomerCountryChangeAppliesThatCountrysTaxes) {
   json::value pkg = Create();
   ApiReply r = api_->UpdateQuote(Ctx(), Id(pkg), json::parse(R"({"customer_country": "AU"})"));
   ASSERT_EQ(r.status, 200) << r.body;
@@ -465,7 +469,7 @@ TEST_F(PartnerApiTest, CustomerCountryChangeAppliesThatCountrysTaxes) {
   EXPECT_EQ(EventsOf(EventKind::kRepriced, Id(pkg)).size(), 1u);
 }
 
-TEST_F(PartnerApiTest, UpdateErrors) {
+TEST_P(PartnerApiTest, UpdateErrors) {
   json::value pkg = Create(2);
   json::object unknown;
   unknown["request"] = json::array{json::object{{"quote_id", NewUuid()}}};
@@ -492,7 +496,7 @@ TEST_F(PartnerApiTest, UpdateErrors) {
 // A field error of a PATCH names the entry of the request that caused it:
 // the partner sent one entry, so the path is request.0 whichever quote of
 // the package it names.
-TEST_F(PartnerApiTest, UpdateFieldErrorsNameTheRequestEntry) {
+TEST_P(PartnerApiTest, UpdateFieldErrorsNameTheRequestEntry) {
   json::value pkg = Create(2);
   json::object body;
   body["request"] =
@@ -504,7 +508,7 @@ TEST_F(PartnerApiTest, UpdateFieldErrorsNameTheRequestEntry) {
   EXPECT_EQ(errors.count("request.1.number_of_tickets"), 0u) << r.body;
 }
 
-TEST_F(PartnerApiTest, AddQuotes) {
+TEST_P(PartnerApiTest, AddQuotes) {
   json::value pkg = Create();
   json::object body;
   body["request"] = json::array{json::parse(kCassetteQuoteRequest)};
@@ -531,7 +535,7 @@ TEST_F(PartnerApiTest, AddQuotes) {
   EXPECT_EQ(Count(EventKind::kOffered), 2);
 }
 
-TEST_F(PartnerApiTest, DeleteQuotes) {
+TEST_P(PartnerApiTest, DeleteQuotes) {
   json::value pkg = Create(2);
   json::object body;
   body["quotes"] = json::array{json::object{{"id", QuoteId(pkg, 0)}}};
@@ -565,7 +569,7 @@ TEST_F(PartnerApiTest, DeleteQuotes) {
 
 // ------------------------------------------------------------------- cancel
 
-TEST_F(PartnerApiTest, CancelPreviewThenConfirm) {
+TEST_P(PartnerApiTest, CancelPreviewThenConfirm) {
   json::value pkg = Create();
   Book(pkg, {0});
   ApiReply preview = api_->Cancel(Ctx(), Id(pkg), json::parse(R"({"preview": true})"));
@@ -611,7 +615,7 @@ TEST_F(PartnerApiTest, CancelPreviewThenConfirm) {
   EXPECT_EQ(Count(EventKind::kCancelled), 1);
 }
 
-TEST_F(PartnerApiTest, ExpiredPreviewIsRefused) {
+TEST_P(PartnerApiTest, ExpiredPreviewIsRefused) {
   json::value pkg = Create();
   Book(pkg, {0});
   ApiReply preview = api_->Cancel(Ctx(), Id(pkg), json::parse(R"({"preview": true})"));
@@ -624,7 +628,7 @@ TEST_F(PartnerApiTest, ExpiredPreviewIsRefused) {
   EXPECT_EQ(Count(EventKind::kCancelled), 0);
 }
 
-TEST_F(PartnerApiTest, CancelWithoutPreviewAndStateChecks) {
+TEST_P(PartnerApiTest, CancelWithoutPreviewAndStateChecks) {
   json::value pkg = Create();
   ApiReply not_booked = api_->Cancel(Ctx(), Id(pkg), json::parse(R"({"preview": true})"));
   EXPECT_EQ(not_booked.status, 422);
@@ -648,7 +652,7 @@ TEST_F(PartnerApiTest, CancelWithoutPreviewAndStateChecks) {
 
 // -------------------------------------------------------------- idempotency
 
-TEST_F(PartnerApiTest, SameKeySameRequestReplays) {
+TEST_P(PartnerApiTest, SameKeySameRequestReplays) {
   ApiReply first = api_->CreateQuote(Ctx(kPartner, "key-1", "fp-A"), CreateBody());
   ASSERT_EQ(first.status, 201);
   EXPECT_FALSE(first.replayed);
@@ -660,7 +664,7 @@ TEST_F(PartnerApiTest, SameKeySameRequestReplays) {
   EXPECT_EQ(Events().size(), 1u);
 }
 
-TEST_F(PartnerApiTest, SameKeyOtherRequestIsAConflict) {
+TEST_P(PartnerApiTest, SameKeyOtherRequestIsAConflict) {
   ApiReply first = api_->CreateQuote(Ctx(kPartner, "key-1", "fp-A"), CreateBody());
   ASSERT_EQ(first.status, 201);
   ApiReply other = api_->CreateQuote(Ctx(kPartner, "key-1", "fp-B"), CreateBody());
@@ -670,7 +674,7 @@ TEST_F(PartnerApiTest, SameKeyOtherRequestIsAConflict) {
   EXPECT_EQ(Count(EventKind::kOffered), 1);
 }
 
-TEST_F(PartnerApiTest, KeysBelongToOnePartner) {
+TEST_P(PartnerApiTest, KeysBelongToOnePartner) {
   ASSERT_EQ(api_->CreateQuote(Ctx(kPartner, "key-1", "fp-A"), CreateBody()).status, 201);
   ApiReply other = api_->CreateQuote(Ctx(kOther, "key-1", "fp-A"), CreateBody());
   EXPECT_EQ(other.status, 201);
@@ -678,7 +682,7 @@ TEST_F(PartnerApiTest, KeysBelongToOnePartner) {
   EXPECT_EQ(Count(EventKind::kOffered), 2);
 }
 
-TEST_F(PartnerApiTest, ErrorRepliesAreNotRemembered) {
+TEST_P(PartnerApiTest, ErrorRepliesAreNotRemembered) {
   json::value pkg = Create();
   Book(pkg, {0});
   ApiReply refused = api_->OptOut(Ctx(kPartner, "key-9", "fp-optout"), Id(pkg));
@@ -699,7 +703,7 @@ TEST_F(PartnerApiTest, ErrorRepliesAreNotRemembered) {
   EXPECT_FALSE(later.replayed);
 }
 
-TEST_F(PartnerApiTest, ReplayedOptOutRecordsNothing) {
+TEST_P(PartnerApiTest, ReplayedOptOutRecordsNothing) {
   json::value pkg = Create();
   ApiReply first = api_->OptOut(Ctx(kPartner, "k", "f"), Id(pkg));
   ASSERT_EQ(first.status, 204);
@@ -710,7 +714,7 @@ TEST_F(PartnerApiTest, ReplayedOptOutRecordsNothing) {
   EXPECT_EQ(Count(EventKind::kOptedOut), 1);
 }
 
-TEST_F(PartnerApiTest, KeysExpireAfterTheWindow) {
+TEST_P(PartnerApiTest, KeysExpireAfterTheWindow) {
   ApiReply first = api_->CreateQuote(Ctx(kPartner, "key-1", "fp-A"), CreateBody());
   ASSERT_EQ(first.status, 201);
   RequestContext later = Ctx(kPartner, "key-1", "fp-B");
@@ -721,7 +725,7 @@ TEST_F(PartnerApiTest, KeysExpireAfterTheWindow) {
   EXPECT_NE(Id(json::parse(r.body)), Id(json::parse(first.body)));
 }
 
-TEST_F(PartnerApiTest, ConcurrentRetriesWithOneKeyCreateOnePackage) {
+TEST_P(PartnerApiTest, ConcurrentRetriesWithOneKeyCreateOnePackage) {
   std::vector<ApiReply> replies(8);
   std::vector<std::thread> threads;
   std::atomic<int> go{0};
@@ -742,6 +746,8 @@ TEST_F(PartnerApiTest, ConcurrentRetriesWithOneKeyCreateOnePackage) {
   EXPECT_EQ(fresh, 1);
   EXPECT_EQ(Count(EventKind::kOffered), 1);
 }
+
+OL_BACKENDS(PartnerApiTest);
 
 }  // namespace
 }  // namespace offerledger

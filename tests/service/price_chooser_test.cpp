@@ -1,5 +1,5 @@
 // The price optimizer in the service layer: PartnerApi with a PriceChooser
-// on a real SqliteStore and the default catalog. Fixed mode prices at the
+// on every real Store backend and the default catalog. Fixed mode prices at the
 // catalog price; optimize mode records the chosen multiplier on the quote
 // and its events; prices stay within the product's min/max premium; the
 // chooser follows what the arms in the store say.
@@ -17,14 +17,13 @@
 
 #include "domain/ids.h"
 #include "service/partner_api.h"
-#include "store/sqlite_test_support.h"
+#include "store/store_backends.h"
 
 namespace offerledger {
 namespace {
 
 namespace json = boost::json;
-using testing::OpenTestStore;
-using testing::TempDir;
+using testing::BackendTest;
 
 constexpr Micros kNow = 19'000 * kMicrosPerDay + 3600 * kMicrosPerSecond;
 
@@ -55,17 +54,23 @@ json::value TicketBody() {
   return o;
 }
 
-class PriceChooserTest : public ::testing::Test {
+class PriceChooserTest : public BackendTest {
  protected:
   void SetUp() override {
-    store_ = OpenTestStore(dir_);
-    ASSERT_NE(store_, nullptr);
+    BackendTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     auto catalog = Catalog::LoadFile(OFFERLEDGER_SOURCE_DIR "/catalog/default.json");
     ASSERT_TRUE(catalog.ok()) << catalog.status().ToString();
     catalog_ = *catalog;
     Partner p{"LLODT", "LLODT", kNow, 0, 0};
     ApiKey key{NewApiKey(), NewApiSecret(), "LLODT", kNow, std::nullopt};
     ASSERT_TRUE(store_->CreatePartner(p, key).ok());
+  }
+
+  // The API (and its chooser) goes before the store it uses.
+  void TearDown() override {
+    api_.reset();
+    BackendTest::TearDown();
   }
 
   void Start(PricingMode mode, PolicyKind policy = PolicyKind::kThompson) {
@@ -102,13 +107,11 @@ class PriceChooserTest : public ::testing::Test {
     return out;
   }
 
-  TempDir dir_;
-  std::unique_ptr<SqliteStore> store_;
   std::shared_ptr<const Catalog> catalog_;
   std::unique_ptr<PartnerApi> api_;
 };
 
-TEST_F(PriceChooserTest, FixedModeAlwaysPricesAtTheCatalogPrice) {
+TEST_P(PriceChooserTest, FixedModeAlwaysPricesAtTheCatalogPrice) {
   Start(PricingMode::kFixed);
   for (int i = 0; i < 20; ++i) {
     const Quote q = Offer(ParcelBody(100));
@@ -118,7 +121,7 @@ TEST_F(PriceChooserTest, FixedModeAlwaysPricesAtTheCatalogPrice) {
   for (const auto& [id, m] : OfferedMultipliers()) EXPECT_EQ(m, Rate::kOne) << id;
 }
 
-TEST_F(PriceChooserTest, OptimizeModeStoresTheChosenMultiplierOnQuoteAndEvents) {
+TEST_P(PriceChooserTest, OptimizeModeStoresTheChosenMultiplierOnQuoteAndEvents) {
   Start(PricingMode::kOptimize);
   const Product* product = catalog_->FindLatest("parcel_protection");
   ASSERT_NE(product, nullptr);
@@ -143,7 +146,7 @@ TEST_F(PriceChooserTest, OptimizeModeStoresTheChosenMultiplierOnQuoteAndEvents) 
   EXPECT_EQ(pending, 40);
 }
 
-TEST_F(PriceChooserTest, OptimizedPricesAreClampedToMinAndMaxPremium) {
+TEST_P(PriceChooserTest, OptimizedPricesAreClampedToMinAndMaxPremium) {
   Start(PricingMode::kOptimize);
   for (int i = 0; i < 20; ++i) {
     // 1.5% of 10.00 GBP is 0.15, below the 0.50 minimum at every multiplier.
@@ -157,7 +160,7 @@ TEST_F(PriceChooserTest, OptimizedPricesAreClampedToMinAndMaxPremium) {
   }
 }
 
-TEST_F(PriceChooserTest, CatalogModeFollowsEachProduct) {
+TEST_P(PriceChooserTest, CatalogModeFollowsEachProduct) {
   Start(PricingMode::kCatalog);
   for (int i = 0; i < 10; ++i) {
     EXPECT_EQ(Offer(TicketBody()).price_multiplier_nanos, Rate::kOne);  // "pricing": "fixed"
@@ -167,7 +170,7 @@ TEST_F(PriceChooserTest, CatalogModeFollowsEachProduct) {
   EXPECT_GT(seen.size(), 1u);  // "pricing": "optimize"
 }
 
-TEST_F(PriceChooserTest, ChoosesWhatTheArmsInTheStoreFavour) {
+TEST_P(PriceChooserTest, ChoosesWhatTheArmsInTheStoreFavour) {
   // History: at 1.20 every offer was booked, elsewhere every one declined.
   std::vector<LedgerEvent> events;
   const Product* product = catalog_->FindLatest("parcel_protection");
@@ -210,7 +213,7 @@ TEST_F(PriceChooserTest, ChoosesWhatTheArmsInTheStoreFavour) {
   EXPECT_NE(OptimizerViewJson(*view).find("\"best_multiplier\":1.2000"), std::string::npos);
 }
 
-TEST_F(PriceChooserTest, ContextDimensionsComeFromTheCatalog) {
+TEST_P(PriceChooserTest, ContextDimensionsComeFromTheCatalog) {
   Product p;
   p.policy_type = "parcel_protection";
   p.optimizer_context = {"policy_type"};
@@ -250,6 +253,8 @@ TEST(PricingModeTest, Parse) {
   EXPECT_EQ(*ParsePricingMode("catalog"), PricingMode::kCatalog);
   EXPECT_FALSE(ParsePricingMode("random").ok());
 }
+
+OL_BACKENDS(PriceChooserTest);
 
 }  // namespace
 }  // namespace offerledger

@@ -1,10 +1,11 @@
 // Property test of the conversion roll-ups: a seeded random workload drives
-// PartnerApi (real default catalog, real SqliteStore in a temp dir) through
-// create, add, delete, re-price, opt-out (with repeats), book (subsets, also
-// after an opt-out), cancel (preview + confirm, and direct) and instant
-// booking, for several partners over ~20 days. Then the roll-ups kept by
-// AppendEvents must equal a full recount from the events, every row must
-// balance, and the totals must match what the test itself saw happen.
+// PartnerApi (real default catalog; every real Store backend, a SQLite file
+// or a PostgreSQL schema) through create, add, delete, re-price, opt-out
+// (with repeats), book (subsets, also after an opt-out), cancel (preview +
+// confirm, and direct) and instant booking, for several partners over ~20
+// days. Then the roll-ups kept by AppendEvents must equal a full recount from
+// the events, every row must balance, and the totals must match what the
+// test itself saw happen.
 //
 // The seed is printed; rerun one with OFFERLEDGER_ROLLUP_SEED=<seed>.
 #include <gtest/gtest.h>
@@ -21,14 +22,13 @@
 #include "domain/conversion.h"
 #include "domain/ids.h"
 #include "service/partner_api.h"
-#include "store/sqlite_test_support.h"
+#include "store/store_backends.h"
 
 namespace offerledger {
 namespace {
 
 namespace json = boost::json;
-using testing::OpenTestStore;
-using testing::TempDir;
+using testing::BackendTest;
 
 constexpr const char* kPolicyholder =
     R"({"first_name": "Ann", "last_name": "Lee", "email": "ann@example.com", "age": 30,
@@ -48,11 +48,11 @@ struct ModelPackage {
   std::vector<std::string> quotes;  // current quote ids, in order
 };
 
-class RollupPropertyTest : public ::testing::Test {
+class RollupPropertyTest : public BackendTest {
  protected:
   void SetUp() override {
-    store_ = OpenTestStore(dir_);
-    ASSERT_NE(store_, nullptr);
+    BackendTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     auto catalog = Catalog::LoadFile(OFFERLEDGER_SOURCE_DIR "/catalog/default.json");
     ASSERT_TRUE(catalog.ok()) << catalog.status().ToString();
     catalog_ = *catalog;
@@ -62,6 +62,12 @@ class RollupPropertyTest : public ::testing::Test {
       ASSERT_TRUE(store_->CreatePartner(p, key).ok());
     }
     api_ = std::make_unique<PartnerApi>(*store_, catalog_, PartnerApiOptions{});
+  }
+
+  // The API (and its chooser) goes before the store it uses.
+  void TearDown() override {
+    api_.reset();
+    BackendTest::TearDown();
   }
 
   template <typename T>
@@ -293,8 +299,6 @@ class RollupPropertyTest : public ::testing::Test {
     end_ = now;
   }
 
-  TempDir dir_;
-  std::unique_ptr<SqliteStore> store_;
   std::shared_ptr<const Catalog> catalog_;
   std::unique_ptr<PartnerApi> api_;
   std::mt19937_64 rng_;
@@ -319,7 +323,7 @@ void ExpectSameRows(const std::vector<RollupRow>& read, const std::vector<Rollup
   }
 }
 
-TEST_F(RollupPropertyTest, RollupsEqualARecountAfterARandomWorkload) {
+TEST_P(RollupPropertyTest, RollupsEqualARecountAfterARandomWorkload) {
   std::uint64_t seed = std::random_device{}();
   if (const char* env = std::getenv("OFFERLEDGER_ROLLUP_SEED"); env != nullptr) {
     seed = std::strtoull(env, nullptr, 10);
@@ -422,6 +426,8 @@ TEST_F(RollupPropertyTest, RollupsEqualARecountAfterARandomWorkload) {
   ASSERT_TRUE(after.ok());
   ExpectSameRows(*after, *read);
 }
+
+OL_BACKENDS(RollupPropertyTest);
 
 }  // namespace
 }  // namespace offerledger
