@@ -79,9 +79,8 @@ TEST(Outage, QueuedOptOutsSurviveServerAndClientRestarts) {
   EXPECT_NE(flushed.out.find("\"delivered\":" + std::to_string(N())), std::string::npos)
       << flushed.out;
 
-  const auto rows = itest::QueryDb(
-      env.db_file(),
-      "SELECT count(*), count(DISTINCT package_id) FROM events WHERE kind = 'opted_out'");
+  const auto rows =
+      env.Query("SELECT count(*), count(DISTINCT package_id) FROM events WHERE kind = 'opted_out'");
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0][0], std::to_string(N()));
   EXPECT_EQ(rows[0][1], std::to_string(N()));

@@ -84,17 +84,17 @@ TEST(Durability, AcknowledgedOptOutsSurviveSigkill) {
   EXPECT_EQ(rc, 0);
 
   // The ledger itself: one opted_out row per quote (each package has one).
-  const auto rows = QueryDb(env.db_file(),
-                            "SELECT package_id, count(*) FROM events WHERE kind = 'opted_out' "
-                            "GROUP BY package_id");
+  const auto rows = env.Query(
+      "SELECT package_id, count(*) FROM events WHERE kind = 'opted_out' "
+      "GROUP BY package_id");
   std::set<std::string> in_ledger;
   for (const auto& row : rows) {
     EXPECT_EQ(row[1], "1") << row[0] << " has " << row[1] << " opted_out rows";
     in_ledger.insert(row[0]);
   }
   EXPECT_EQ(in_ledger, acked);
-  const auto quotes = QueryDb(
-      env.db_file(), "SELECT count(DISTINCT quote_id) FROM events WHERE kind = 'opted_out'");
+  const auto quotes =
+      env.Query("SELECT count(DISTINCT quote_id) FROM events WHERE kind = 'opted_out'");
   ASSERT_FALSE(quotes.empty());
   EXPECT_EQ(quotes[0][0], std::to_string(kPackages));
 }

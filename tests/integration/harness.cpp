@@ -15,6 +15,7 @@
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -28,6 +29,7 @@
 #include "auth/signer.h"
 #include "common/time.h"
 #include "integration/cassette.h"
+#include "support/pg_schema.h"
 
 extern char** environ;
 
@@ -495,7 +497,71 @@ boost::json::object Client::GetQuote(std::string_view id) const {
 
 // ================================================================ environment
 
-Env::Env() : db_url_("sqlite:" + (dir_.path() / "offerledger.db").string()) {}
+struct Env::PgSchema {
+  explicit PgSchema(const std::string& base) : schema(base) {}
+  offerledger::testing::PgSchema schema;
+};
+
+namespace {
+
+Backend BackendFromEnvironment() {
+  const char* v = std::getenv("OFFERLEDGER_ITEST_BACKEND");
+  const std::string name = v != nullptr ? v : "";
+  if (name.empty() || name == "sqlite") return Backend::kSqlite;
+  if (name == "postgres") return Backend::kPostgres;
+  ADD_FAILURE() << "OFFERLEDGER_ITEST_BACKEND=" << name << ": use sqlite or postgres";
+  return Backend::kSqlite;
+}
+
+}  // namespace
+
+Env::Env()
+    : backend_(BackendFromEnvironment()),
+      db_url_("sqlite:" + (dir_.path() / "offerledger.db").string()) {
+  if (backend_ != Backend::kPostgres) return;
+  const std::string base = offerledger::testing::TestPgUrl();
+  if (base.empty()) {
+    ADD_FAILURE() << "OFFERLEDGER_ITEST_BACKEND=postgres but no PostgreSQL test server: set "
+                     "OFFERLEDGER_TEST_PG_URL or run through ctest (fixture pg_server_start)";
+    return;  // the test goes on against SQLite, already failed
+  }
+  schema_ = std::make_unique<PgSchema>(base);
+  db_url_ = schema_->schema.url();
+  // PgSchema does not report a failed CREATE SCHEMA; the search path shows it.
+  const auto rows = Query("SELECT current_schema()");
+  EXPECT_TRUE(!rows.empty() && rows[0][0] == schema_->schema.name())
+      << "the schema " << schema_->schema.name() << " was not created in the test server";
+}
+
+Env::~Env() = default;
+
+std::vector<std::vector<std::string>> Env::Query(const std::string& sql) const {
+  if (!schema_) return QueryDb(db_file(), sql);
+  std::vector<std::vector<std::string>> rows;
+  PGconn* c = PQconnectdb(db_url_.c_str());
+  if (PQstatus(c) != CONNECTION_OK) {
+    // The URL is not printed: it could carry a password.
+    ADD_FAILURE() << "cannot connect to the PostgreSQL test schema " << schema_->schema.name()
+                  << ": " << PQerrorMessage(c);
+    PQfinish(c);
+    return rows;
+  }
+  PGresult* r = PQexec(c, sql.c_str());
+  if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+    ADD_FAILURE() << "PostgreSQL refuses `" << sql << "`: " << PQresultErrorMessage(r);
+  } else {
+    for (int i = 0; i < PQntuples(r); ++i) {
+      std::vector<std::string> row;
+      for (int j = 0; j < PQnfields(r); ++j) {
+        row.emplace_back(PQgetisnull(r, i, j) ? "NULL" : PQgetvalue(r, i, j));
+      }
+      rows.push_back(std::move(row));
+    }
+  }
+  PQclear(r);
+  PQfinish(c);
+  return rows;
+}
 
 namespace {
 

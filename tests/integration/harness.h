@@ -202,13 +202,32 @@ class Client {
 
 // ---------------------------------------------------------------- environment
 
-// A temp dir, a SQLite db in it, partners created with the CLI, and servers.
+// The database an Env gives its servers, chosen by the environment variable
+// OFFERLEDGER_ITEST_BACKEND: unset or "sqlite" for a SQLite file in the temp
+// dir, "postgres" for a fresh schema in the PostgreSQL test server (ctest
+// registers the integration suite a second time that way, as pg.*).
+enum class Backend { kSqlite, kPostgres };
+
+// A temp dir, a database (see Backend), partners created with the CLI, and servers.
 class Env {
  public:
   Env();
+  ~Env();
+  Env(const Env&) = delete;
+  Env& operator=(const Env&) = delete;
+
   const std::filesystem::path& dir() const { return dir_.path(); }
+  Backend backend() const { return backend_; }
+  bool postgres() const { return backend_ == Backend::kPostgres; }
   const std::string& db_url() const { return db_url_; }
+  // The SQLite file (meaningful on the SQLite backend only).
   std::filesystem::path db_file() const { return dir_.path() / "offerledger.db"; }
+
+  // Runs `sql` on this Env's database (SQLite: read-only from this process;
+  // PostgreSQL: its schema, over libpq) and returns the rows, every column as
+  // text ("NULL" for NULL). A gtest failure and no rows when the database
+  // refuses. Keep to SQL both accept, or branch on postgres().
+  std::vector<std::vector<std::string>> Query(const std::string& sql) const;
 
   // `offerledger partner add CODE --json`; a gtest failure when it fails.
   Credentials AddPartner(const std::string& code);
@@ -221,7 +240,11 @@ class Env {
   std::unique_ptr<ServerProcess> StartServer(const std::vector<std::string>& extra_args = {});
 
  private:
+  struct PgSchema;  // the PostgreSQL schema, dropped with the Env
+
   TempDir dir_;
+  Backend backend_ = Backend::kSqlite;
+  std::unique_ptr<PgSchema> schema_;
   std::string db_url_;
   int servers_started_ = 0;
 };

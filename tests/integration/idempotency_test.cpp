@@ -21,7 +21,7 @@ class Idempotency : public ServerTest {
   }
 
   int PackagesInDb() {
-    const auto rows = QueryDb(env_.db_file(), "SELECT count(*) FROM packages");
+    const auto rows = env_.Query("SELECT count(*) FROM packages");
     return rows.empty() ? -1 : std::stoi(rows[0][0]);
   }
 };
@@ -84,9 +84,8 @@ TEST_F(Idempotency, OptOutReplayWithKey) {
   const HttpReply second = PostWithKey("bookings/" + id + "/opt_out", "{}", key);
   EXPECT_EQ(second.status, 204) << second.Describe();
   EXPECT_EQ(second.body, "");
-  const auto rows =
-      QueryDb(env_.db_file(),
-              "SELECT count(*) FROM events WHERE kind = 'opted_out' AND package_id = '" + id + "'");
+  const auto rows = env_.Query(
+      "SELECT count(*) FROM events WHERE kind = 'opted_out' AND package_id = '" + id + "'");
   ASSERT_FALSE(rows.empty());
   EXPECT_EQ(rows[0][0], "1");
 }

@@ -45,6 +45,7 @@ class PgSchema {
   // Runs `sql` on a plain connection to the schema; returns the error message ("" if none).
   std::string Run(const std::string& sql) const {
     PGconn* c = PQconnectdb((url_.empty() ? base_ : url_).c_str());
+    PQsetNoticeProcessor(c, &IgnoreNotice, nullptr);
     std::string err;
     if (PQstatus(c) != CONNECTION_OK) {
       err = PQerrorMessage(c);
@@ -60,6 +61,9 @@ class PgSchema {
   }
 
  private:
+  // Not the NOTICEs of DROP ... CASCADE / IF EXISTS on every test's output.
+  static void IgnoreNotice(void*, const char*) {}
+
   std::string base_;
   std::string name_;
   std::string url_;
