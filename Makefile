@@ -7,7 +7,7 @@ JOBS        ?= $(shell nproc)
 LISTEN      ?= 127.0.0.1:8080
 DB          ?= sqlite:./offerledger.db
 
-.PHONY: all deps configure build run test bench bench-report asan test-asan format tidy clean
+.PHONY: all deps configure build run test bench bench-scale bench-report asan test-asan format tidy clean
 
 all: build
 
@@ -43,6 +43,16 @@ bench: build
 	@$(BUILD_DIR)/bench/bench_report --micro $(BENCH_OUT)/micro.json \
 	  --optout $(BENCH_OUT)/optout.json --out $(BENCH_OUT)/results.json
 	@if [ "$(BENCH_WITH_REPORT)" = 1 ]; then $(MAKE) --no-print-directory bench-report; fi
+
+# Scale-out on PostgreSQL: quote and opt-out throughput of 1, 2 and 4 server processes on
+# one private, durable (fsync=on) PostgreSQL against one process on SQLite, in the same run
+# (~2-3 minutes); JSON in $(BENCH_OUT)/scale.json. See bench/README.md.
+#   make bench-scale BENCH_SCALE_ARGS='--connections 64 --pg-setting synchronous_commit=off'
+BENCH_SCALE_ARGS ?=
+bench-scale: build
+	@mkdir -p $(BENCH_OUT)
+	$(BUILD_DIR)/bench/scale_load --bin $(BUILD_DIR)/offerledger --json $(BENCH_OUT)/scale.json \
+	  $(BENCH_SCALE_ARGS)
 
 # The conversion report benchmark: ledgers of EVENTS events (comma-separated sizes) built
 # through the real store, cached in $(BENCH_OUT)/ledger-N.db, then a monthly report timed

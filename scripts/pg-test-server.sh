@@ -12,6 +12,11 @@
 #   scripts/pg-test-server.sh resume STATE_DIR  start a halted server again, with
 #       the same data, on the same port (the URL stays valid).
 #
+# The server runs with fsync=off (a test server: a crash of the machine may lose
+# it, which is fine for tests). PG_TEST_FSYNC=on starts it durable instead, as a
+# benchmark comparing it with SQLite's synchronous=FULL needs (bench/scale_load);
+# PG_TEST_OPTIONS adds postgres options, e.g. "-c synchronous_commit=off".
+#
 # The binaries come from Debian's postgresql-15 (/usr/lib/postgresql/15/bin, or
 # PG_BIN). As root the server runs as the system user `offerledger-test`
 # (created if missing, falling back to `nobody`); otherwise as the caller.
@@ -55,6 +60,9 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.clos
 PY
 }
 
+fsync=${PG_TEST_FSYNC:-off}
+[[ $fsync == on || $fsync == off ]] || { echo "pg-test-server: PG_TEST_FSYNC must be on or off" >&2; exit 2; }
+
 case $cmd in
   start)
     rm -rf "$state"
@@ -70,7 +78,7 @@ case $cmd in
     for attempt in 1 2 3 4 5; do
       port=$(free_port)
       if as_user "$PG_BIN/pg_ctl" -D "$state/data" -l "$state/server.log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$state -c fsync=off -c max_connections=300 -c shared_buffers=32MB" \
+        -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$state -c fsync=$fsync -c max_connections=300 -c shared_buffers=32MB ${PG_TEST_OPTIONS:-}" \
         start >/dev/null; then
         echo "$port" >"$state/port"
         break
