@@ -479,7 +479,9 @@ int main(int argc, char** argv) {
                                : "expected NAME=VALUE (letters, digits, _ . - + : / ,): " + s;
       });
   app.add_option("--json", o.json_out, "Also write the results to this JSON file");
-  app.add_option("--dir", o.dir, "Work directory (default: a fresh one under $TMPDIR, removed)");
+  app.add_option("--dir", o.dir,
+                 "Work directory, new or empty, kept (default: a fresh one under $TMPDIR, "
+                 "removed)");
   app.add_flag("--keep", o.keep, "Keep the work directory (databases, server logs)");
   CLI11_PARSE(app, argc, argv);
 
@@ -489,6 +491,9 @@ int main(int argc, char** argv) {
   if (!fs::exists(o.bin)) Die("no server binary at " + o.bin + " (see --bin)");
   if (!fs::exists(o.pg_script)) Die("no script at " + o.pg_script + " (see --pg-script)");
 
+  if (std::error_code ec; !o.dir.empty() && fs::exists(o.dir) && !fs::is_empty(o.dir, ec)) {
+    Die("--dir " + o.dir + " is not empty (it would hold a previous run's databases)");
+  }
   const ob::WorkDir work(o.dir, o.keep);
   const fs::path& dir = work.path();
   // As root the script runs PostgreSQL as an unprivileged user, which must be
