@@ -28,13 +28,13 @@ Status CheckRps(std::string_view what, std::int64_t rps) {
 
 Result<std::int64_t> PartnerAdmin::ParseRps(std::string_view text) {
   if (text == "unlimited") return kUnlimited;
+  // At most 7 digits (kMaxRps has 7): longer text is refused before it
+  // could overflow.
   std::int64_t v = 0;
   bool digits = !text.empty() && text.size() <= 7;
-  for (char c : text) {
-    if (c < '0' || c > '9') {
-      digits = false;
-      break;
-    }
+  for (std::size_t i = 0; digits && i < text.size(); ++i) {
+    const char c = text[i];
+    digits = c >= '0' && c <= '9';
     v = v * 10 + (c - '0');
   }
   if (!digits || v > kMaxRps) {

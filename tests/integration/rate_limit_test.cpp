@@ -94,7 +94,9 @@ void ExpectLimited(const Burst& b, int limit, int ok_status, const std::string& 
       << b.replies.front().Describe();
   EXPECT_GE(ok, limit) << what;
   EXPECT_LE(ok, limit + refilled) << what << " (burst took " << b.seconds << " s)";
-  if (refilled == 0) EXPECT_EQ(ok, limit) << what;
+  if (refilled == 0) {
+    EXPECT_EQ(ok, limit) << what;
+  }
   for (int i = 0; i < limit && i < static_cast<int>(b.replies.size()); ++i) {
     EXPECT_EQ(b.replies[i].status, ok_status)
         << what << ", request " << i << ": " << b.replies[i].Describe();
