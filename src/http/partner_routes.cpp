@@ -3,6 +3,8 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include <iostream>
+
 #include "analytics/conversion_report.h"
 
 #include "api/request_decoder.h"
@@ -19,9 +21,22 @@ void AddRetryAfterTo503(HttpResponse& res) {
   if (res.status == 503) res.headers.emplace_back("Retry-After", "1");
 }
 
+// A 500 is a server fault whose text may hold SQL, a database's message or
+// other internals (CONTRACT.md: no error leaks them). The operator gets the
+// text on stderr; the partner gets a fixed sentence.
+void HideInternalDetail(HttpResponse& res) {
+  if (res.status < 500 || res.status == 503) return;
+  std::cerr << "offerledger: internal error answered " << res.status << ": " << res.body
+            << std::endl;
+  res.body = RenderError(Status::Internal(
+      "Internal server error: it has been logged; retrying later is safe for an opt-out or a "
+      "request with an idempotency key."));
+}
+
 void SetError(HttpResponse& res, const Status& st) {
   res.status = HttpStatusFor(st.code());
   res.body = RenderError(st);
+  HideInternalDetail(res);
   AddRetryAfterTo503(res);
 }
 
@@ -29,6 +44,7 @@ void SetReply(HttpResponse& res, ApiReply reply) {
   res.status = reply.status;
   res.body = std::move(reply.body);
   if (reply.replayed) res.headers.emplace_back("Idempotent-Replayed", "true");
+  HideInternalDetail(res);
   AddRetryAfterTo503(res);
 }
 
