@@ -1,7 +1,8 @@
 // Opts a quote package out durably: the opt-out is committed to the local
 // outbox before this returns, then delivered with retries (also after a
 // restart of this program). Config from XC_BASE_URL, XC_PARTNER_CODE,
-// XC_AUTH_API_KEY, XC_AUTH_API_SECRET (and XC_OUTBOX).
+// XC_AUTH_API_KEY, XC_AUTH_API_SECRET (and XC_OUTBOX; XC_CA_FILE for an
+// https server whose certificate comes from a private CA).
 #include <iostream>
 
 #include "client/client.h"
