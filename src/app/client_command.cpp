@@ -3,6 +3,8 @@
 // from the variables the official XCover clients read (XC_BASE_URL,
 // XC_PARTNER_CODE, XC_AUTH_API_KEY, XC_AUTH_API_SECRET, XC_AUTH_ALGORITHM,
 // XC_AUTH_HEADERS) and flags; output is JSON (--pretty for people).
+#include <charconv>
+#include <cmath>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -39,7 +41,13 @@ struct ClientOptions {
   double max_wait_s = 0;
 };
 
-void PrettyPrint(std::ostream& os, const json::value& v, std::string indent = "") {
+// Writes `v` as JSON: compact, or indented for people. Numbers keep the
+// shortest form that reads back the same (2.01, not Boost.JSON's 2.01E0), so
+// prices look as the server sent them.
+void WriteJson(std::ostream& os, const json::value& v, bool pretty,
+               const std::string& indent = "") {
+  const char* nl = pretty ? "\n" : "";
+  const std::string inner = pretty ? indent + "  " : "";
   switch (v.kind()) {
     case json::kind::object: {
       const auto& o = v.get_object();
@@ -47,15 +55,15 @@ void PrettyPrint(std::ostream& os, const json::value& v, std::string indent = ""
         os << "{}";
         return;
       }
-      os << "{\n";
+      os << "{" << nl;
       bool first = true;
       for (const auto& kv : o) {
-        if (!first) os << ",\n";
+        if (!first) os << "," << nl;
         first = false;
-        os << indent << "  " << json::serialize(json::string(kv.key())) << ": ";
-        PrettyPrint(os, kv.value(), indent + "  ");
+        os << inner << json::serialize(json::string(kv.key())) << (pretty ? ": " : ":");
+        WriteJson(os, kv.value(), pretty, inner);
       }
-      os << "\n" << indent << "}";
+      os << nl << (pretty ? indent : "") << "}";
       return;
     }
     case json::kind::array: {
@@ -64,13 +72,23 @@ void PrettyPrint(std::ostream& os, const json::value& v, std::string indent = ""
         os << "[]";
         return;
       }
-      os << "[\n";
+      os << "[" << nl;
       for (std::size_t i = 0; i < a.size(); ++i) {
-        if (i) os << ",\n";
-        os << indent << "  ";
-        PrettyPrint(os, a[i], indent + "  ");
+        if (i) os << "," << nl;
+        os << inner;
+        WriteJson(os, a[i], pretty, inner);
       }
-      os << "\n" << indent << "]";
+      os << nl << (pretty ? indent : "") << "]";
+      return;
+    }
+    case json::kind::double_: {
+      char buf[64];
+      const auto r = std::to_chars(buf, buf + sizeof buf, v.get_double());
+      if (r.ec == std::errc() && std::isfinite(v.get_double())) {
+        os << std::string_view(buf, static_cast<std::size_t>(r.ptr - buf));
+        return;
+      }
+      os << json::serialize(v);
       return;
     }
     default:
@@ -79,12 +97,8 @@ void PrettyPrint(std::ostream& os, const json::value& v, std::string indent = ""
 }
 
 void Print(const ClientOptions& o, const json::value& v) {
-  if (o.pretty) {
-    PrettyPrint(std::cout, v);
-    std::cout << std::endl;
-  } else {
-    std::cout << json::serialize(v) << std::endl;
-  }
+  WriteJson(std::cout, v, o.pretty);
+  std::cout << std::endl;
 }
 
 client::Config MakeConfig(const ClientOptions& o) {

@@ -111,5 +111,24 @@ TEST_F(Cli, CancelAtOnce) {
   EXPECT_NE(again.err.find("\"status\":422"), std::string::npos) << again.err;
 }
 
+// Prices print as the server sent them (2.01), in compact and --pretty
+// output alike, not in Boost.JSON's exponent form (2.01E0).
+TEST_F(Cli, PricesPrintInPlainDecimal) {
+  const json::value pkg = RunJson({"quote", File("quote.json", itest::CassetteQuoteBody())});
+  const std::string id = itest::Str(pkg, {"id"});
+  ASSERT_FALSE(id.empty());
+  const itest::CommandResult compact = Run({"get", id});
+  ASSERT_EQ(compact.exit_code, 0) << compact.err;
+  EXPECT_NE(compact.out.find("\"total_price\":2.01,"), std::string::npos) << compact.out;
+  EXPECT_EQ(compact.out.find("E0"), std::string::npos) << compact.out;
+  const itest::CommandResult pretty = Run({"get", id, "--pretty"});
+  ASSERT_EQ(pretty.exit_code, 0) << pretty.err;
+  EXPECT_NE(pretty.out.find("\"total_price\": 2.01,"), std::string::npos) << pretty.out;
+  boost::system::error_code ec;
+  const json::value reparsed = json::parse(pretty.out, ec);
+  ASSERT_FALSE(ec) << pretty.out;
+  EXPECT_EQ(reparsed, json::parse(compact.out));
+}
+
 }  // namespace
 }  // namespace offerledger::client
