@@ -1,8 +1,11 @@
 #include "store/postgres/pg_conn.h"
 
 #include <atomic>
+#include <cstdlib>
 #include <iostream>
 #include <regex>
+#include <utility>
+#include <vector>
 
 namespace offerledger::pg {
 
@@ -33,7 +36,29 @@ void NoteAvailable() {
 }
 
 Result<std::unique_ptr<Connection>> Connection::Open(const std::string& url) {
-  PGconn* c = PQconnectdb(url.c_str());
+  // Defaults for a database across a network: give up a connect attempt after
+  // 5 s and notice a silently vanished server within about a minute (TCP
+  // keepalives) -- otherwise a request waits for the OS's TCP timeout, minutes,
+  // instead of answering 503. They come before the URL, which libpq expands in
+  // place, so a URL that sets any of them wins; PGCONNECT_TIMEOUT, when set,
+  // is left to apply.
+  std::vector<const char*> keys;
+  std::vector<const char*> values;
+  if (std::getenv("PGCONNECT_TIMEOUT") == nullptr) {
+    keys.push_back("connect_timeout");
+    values.push_back("5");
+  }
+  for (const auto& [k, v] :
+       {std::pair{"keepalives", "1"}, std::pair{"keepalives_idle", "30"},
+        std::pair{"keepalives_interval", "10"}, std::pair{"keepalives_count", "3"}}) {
+    keys.push_back(k);
+    values.push_back(v);
+  }
+  keys.push_back("dbname");
+  values.push_back(url.c_str());
+  keys.push_back(nullptr);
+  values.push_back(nullptr);
+  PGconn* c = PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/1);
   if (c == nullptr) return Status::Unavailable("PostgreSQL: out of memory connecting");
   if (PQstatus(c) != CONNECTION_OK) {
     std::string msg = PQerrorMessage(c);
