@@ -325,10 +325,16 @@ void HttpServer::Impl::Register(const std::shared_ptr<SessionBase>& s) {
 }
 
 void HttpServer::Impl::Unregister(SessionBase* s) {
+  // Declared before the lock, so destroyed after it is released: a locked
+  // pointer can be a session's last owner, and its ~Session calls Unregister
+  // again -- under the lock that would deadlock the thread on mu_.
+  std::vector<std::shared_ptr<SessionBase>> locked;
   std::lock_guard lock(mu_);
-  sessions_.remove_if([s](const std::weak_ptr<SessionBase>& w) {
+  sessions_.remove_if([s, &locked](const std::weak_ptr<SessionBase>& w) {
     auto p = w.lock();
-    return !p || p.get() == s;
+    const bool remove = !p || p.get() == s;
+    if (p) locked.push_back(std::move(p));
+    return remove;
   });
 }
 
