@@ -1,31 +1,79 @@
 #include "auth/hmac.h"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 
 namespace offerledger {
 namespace {
 
-const EVP_MD* Digest(Algorithm alg) {
-  switch (alg) {
-    case Algorithm::kHmacSha1:
-      return EVP_sha1();
-    case Algorithm::kHmacSha256:
-      return EVP_sha256();
-    case Algorithm::kHmacSha384:
-      return EVP_sha384();
-    case Algorithm::kHmacSha512:
-      return EVP_sha512();
-  }
-  return nullptr;
-}
+static_assert(MacBytes::kMaxSize >= EVP_MAX_MD_SIZE);
 
 // OpenSSL treats a null key as "reuse the previous key" and may not like a
 // null message; an empty string_view can carry a null data() pointer.
 const unsigned char* Bytes(std::string_view s) {
   static const unsigned char kEmpty[1] = {0};
   return s.empty() ? kEmpty : reinterpret_cast<const unsigned char*>(s.data());
+}
+
+// An HMAC context for `alg` keyed with the empty key: HMAC and the digest
+// fetched (provider look-ups under OpenSSL's global lock) once. OpenSSL cannot
+// duplicate a context that has no key yet, hence the placeholder key, which
+// HmacContext::New replaces. Null if OpenSSL lacks the digest.
+EVP_MAC_CTX* NewTemplate(Algorithm alg) {
+  const char* digest = nullptr;
+  switch (alg) {
+    case Algorithm::kHmacSha1:
+      digest = "SHA1";
+      break;
+    case Algorithm::kHmacSha256:
+      digest = "SHA256";
+      break;
+    case Algorithm::kHmacSha384:
+      digest = "SHA384";
+      break;
+    case Algorithm::kHmacSha512:
+      digest = "SHA512";
+      break;
+  }
+  if (digest == nullptr) return nullptr;
+  EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  if (mac == nullptr) return nullptr;
+  EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(mac);
+  EVP_MAC_free(mac);  // the context holds its own reference
+  const OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(digest), 0),
+      OSSL_PARAM_construct_end()};
+  if (ctx == nullptr || EVP_MAC_init(ctx, Bytes(""), 0, params) != 1) {
+    EVP_MAC_CTX_free(ctx);
+    return nullptr;
+  }
+  return ctx;
+}
+
+// One template per algorithm, built on first use and kept for the life of
+// the process (only ever read: duplicating a context does not modify it).
+const EVP_MAC_CTX* Template(Algorithm alg) {
+  switch (alg) {
+    case Algorithm::kHmacSha1: {
+      static const EVP_MAC_CTX* const sha1 = NewTemplate(alg);
+      return sha1;
+    }
+    case Algorithm::kHmacSha256: {
+      static const EVP_MAC_CTX* const sha256 = NewTemplate(alg);
+      return sha256;
+    }
+    case Algorithm::kHmacSha384: {
+      static const EVP_MAC_CTX* const sha384 = NewTemplate(alg);
+      return sha384;
+    }
+    case Algorithm::kHmacSha512: {
+      static const EVP_MAC_CTX* const sha512 = NewTemplate(alg);
+      return sha512;
+    }
+  }
+  return nullptr;
 }
 
 int HexValue(char c) {
@@ -51,16 +99,53 @@ std::string_view AlgorithmName(Algorithm alg) {
   return "unknown";
 }
 
-Result<std::string> HmacDigest(Algorithm alg, std::string_view secret, std::string_view message) {
-  const EVP_MD* md = Digest(alg);
-  if (md == nullptr) return Status::Internal("HMAC: digest unavailable");
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int out_len = 0;
-  if (HMAC(md, Bytes(secret), static_cast<int>(secret.size()), Bytes(message), message.size(), out,
-           &out_len) == nullptr) {
-    return Status::Internal("HMAC: OpenSSL failed to compute " + std::string(AlgorithmName(alg)));
+Result<HmacContext> HmacContext::New(Algorithm alg, std::string_view secret) {
+  const EVP_MAC_CTX* tmpl = Template(alg);
+  if (tmpl == nullptr) return Status::Internal("HMAC: digest unavailable");
+  // EVP_MAC_CTX_dup takes a non-const pointer but only reads the source.
+  EVP_MAC_CTX* ctx = EVP_MAC_CTX_dup(const_cast<EVP_MAC_CTX*>(tmpl));
+  if (ctx == nullptr || EVP_MAC_init(ctx, Bytes(secret), secret.size(), nullptr) != 1) {
+    EVP_MAC_CTX_free(ctx);
+    return Status::Internal("HMAC: OpenSSL failed to set up " + std::string(AlgorithmName(alg)));
   }
-  return std::string(reinterpret_cast<const char*>(out), out_len);
+  return HmacContext(alg, ctx);
+}
+
+HmacContext::HmacContext(HmacContext&& other) noexcept : alg_(other.alg_), ctx_(other.ctx_) {
+  other.ctx_ = nullptr;
+}
+
+HmacContext& HmacContext::operator=(HmacContext&& other) noexcept {
+  if (this != &other) {
+    EVP_MAC_CTX_free(ctx_);
+    alg_ = other.alg_;
+    ctx_ = other.ctx_;
+    other.ctx_ = nullptr;
+  }
+  return *this;
+}
+
+// OpenSSL's HMAC frees its copy of the key with OPENSSL_clear_free.
+HmacContext::~HmacContext() { EVP_MAC_CTX_free(ctx_); }
+
+Status HmacContext::Compute(std::string_view message, MacBytes& out) {
+  // A null key re-initialises the context with the key it already has: the
+  // hashed pads are copied, not recomputed.
+  if (ctx_ == nullptr || EVP_MAC_init(ctx_, nullptr, 0, nullptr) != 1 ||
+      EVP_MAC_update(ctx_, Bytes(message), message.size()) != 1 ||
+      EVP_MAC_final(ctx_, out.data, &out.size, sizeof out.data) != 1) {
+    out.size = 0;
+    return Status::Internal("HMAC: OpenSSL failed to compute " + std::string(AlgorithmName(alg_)));
+  }
+  return Status::Ok();
+}
+
+Result<std::string> HmacDigest(Algorithm alg, std::string_view secret, std::string_view message) {
+  Result<HmacContext> ctx = HmacContext::New(alg, secret);
+  if (!ctx.ok()) return ctx.status();
+  MacBytes mac;
+  if (Status s = ctx->Compute(message, mac); !s.ok()) return s;
+  return std::string(mac.view());
 }
 
 std::string Base64Encode(std::string_view bytes) {

@@ -3,10 +3,13 @@
 // crypto; this file only names the algorithms and does the two encodings.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
 #include "common/result.h"
+
+struct evp_mac_ctx_st;  // OpenSSL's EVP_MAC_CTX; OpenSSL itself stays in hmac.cpp
 
 namespace offerledger {
 
@@ -20,6 +23,43 @@ std::string_view AlgorithmName(Algorithm alg);
 // The raw MAC bytes (20, 32, 48 or 64 of them). Fails (Internal) only if
 // OpenSSL cannot provide the digest, e.g. SHA-1 under a FIPS-only config.
 Result<std::string> HmacDigest(Algorithm alg, std::string_view secret, std::string_view message);
+
+// The raw bytes of one MAC, held inline: computing a MAC allocates nothing.
+struct MacBytes {
+  static constexpr std::size_t kMaxSize = 64;  // SHA-512
+  unsigned char data[kMaxSize];
+  std::size_t size = 0;
+  std::string_view view() const { return {reinterpret_cast<const char*>(data), size}; }
+};
+
+// One HMAC key prepared for many messages: OpenSSL's MAC context with the
+// digest already fetched and the key's inner and outer pads already hashed.
+// OpenSSL's one-shot HMAC() redoes both on every call (a provider look-up
+// under a lock, two extra blocks of hashing), which costs more than hashing a
+// signing string; here each Compute() hashes only the message.
+// Not thread-safe: one Compute() at a time per object (HmacKeyCache hands
+// each thread its own). Freeing it wipes OpenSSL's copy of the key.
+class HmacContext {
+ public:
+  // Fails (Internal) only if OpenSSL cannot provide the digest.
+  static Result<HmacContext> New(Algorithm alg, std::string_view secret);
+
+  HmacContext(HmacContext&& other) noexcept;
+  HmacContext& operator=(HmacContext&& other) noexcept;
+  HmacContext(const HmacContext&) = delete;
+  HmacContext& operator=(const HmacContext&) = delete;
+  ~HmacContext();
+
+  Algorithm algorithm() const { return alg_; }
+  // HMAC(secret, message) into `out`; the context is ready for the next one.
+  Status Compute(std::string_view message, MacBytes& out);
+
+ private:
+  HmacContext(Algorithm alg, evp_mac_ctx_st* ctx) : alg_(alg), ctx_(ctx) {}
+
+  Algorithm alg_;
+  evp_mac_ctx_st* ctx_;  // owned
+};
 
 // RFC 4648 section 4 Base64, padded. Never the URL-safe alphabet: XCover
 // rejects "-" and "_" and so do we.

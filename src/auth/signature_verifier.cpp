@@ -72,6 +72,7 @@ Result<AuthIdentity> SignatureVerifier::Verify(const AuthRequest& req, Micros no
   Result<std::optional<KeyRecord>> record = lookup(params->key_id);
   if (!record.ok()) return record.status();
   if (!record->has_value() || (*record)->revoked || (*record)->secret.empty()) {
+    hmac_keys_.Forget(params->key_id);
     return Status::Unauthenticated("unknown API key");
   }
   const KeyRecord& key = **record;
@@ -93,9 +94,13 @@ Result<AuthIdentity> SignatureVerifier::Verify(const AuthRequest& req, Micros no
   };
   const std::string signing_string =
       BuildSigningString(params->headers, req.method, req.target, header);
-  Result<std::string> mac = HmacDigest(params->algorithm, key.secret, signing_string);
-  if (!mac.ok()) return mac.status();
-  if (!SignatureMatches(params->signature, Base64Encode(*mac))) {
+  MacBytes mac;
+  if (Status s =
+          hmac_keys_.Compute(params->key_id, key.secret, params->algorithm, signing_string, mac);
+      !s.ok()) {
+    return s;
+  }
+  if (!SignatureMatches(params->signature, Base64Encode(mac.view()))) {
     return Status::Unauthenticated("Signature string does not match!");
   }
   return AuthIdentity{key.partner, params->key_id};

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/hmac_key_cache.h"
 #include "common/result.h"
 #include "common/time.h"
 
@@ -54,10 +55,14 @@ class SignatureVerifier {
   // Every failure is Unauthenticated with a message saying which check
   // failed, never the expected signature or the secret; a bad signature is
   // exactly "Signature string does not match!" as XCover says it.
+  // Thread-safe. The key's prepared HMAC context is cached (hmac_key_cache.h)
+  // but used only while the lookup returns the same secret; a revoked or
+  // unknown key drops it.
   Result<AuthIdentity> Verify(const AuthRequest& req, Micros now, const KeyLookup& lookup) const;
 
  private:
   VerifierOptions opts_;
+  mutable HmacKeyCache hmac_keys_;
 };
 
 }  // namespace offerledger

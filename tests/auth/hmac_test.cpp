@@ -61,6 +61,62 @@ TEST(HmacTest, DigestLengths) {
   EXPECT_EQ(HmacDigest(Algorithm::kHmacSha512, "k", "m")->size(), 64u);
 }
 
+// A prepared context gives the one-shot MAC for every message, however many
+// it has computed before: each Compute starts again from the key alone.
+TEST(HmacContextTest, ReusedContextMatchesOneShot) {
+  for (Algorithm alg : {Algorithm::kHmacSha1, Algorithm::kHmacSha256, Algorithm::kHmacSha384,
+                        Algorithm::kHmacSha512}) {
+    Result<HmacContext> ctx = HmacContext::New(alg, "partner-secret");
+    ASSERT_TRUE(ctx.ok()) << ctx.status().ToString();
+    EXPECT_EQ(ctx->algorithm(), alg);
+    for (std::string_view msg :
+         {kDateLine, std::string_view("other"), std::string_view(""), kDateLine}) {
+      MacBytes mac;
+      ASSERT_TRUE(ctx->Compute(msg, mac).ok());
+      EXPECT_EQ(mac.view(), HmacDigest(alg, "partner-secret", msg).value())
+          << AlgorithmName(alg) << " " << msg;
+    }
+  }
+}
+
+// The openssl CLI vector of Sha512Vector, through a context.
+TEST(HmacContextTest, Sha512Vector) {
+  Result<HmacContext> ctx = HmacContext::New(Algorithm::kHmacSha512, "s3cr3t");
+  ASSERT_TRUE(ctx.ok());
+  MacBytes mac;
+  ASSERT_TRUE(ctx->Compute("ignored first message", mac).ok());
+  ASSERT_TRUE(ctx->Compute(kDateLine, mac).ok());
+  EXPECT_EQ(
+      Base64Encode(mac.view()),
+      "8jz+Z4Ez2hTOCT4S4rFTK9J+1NdXhhDD97qaESJMUdevTKDSaDlOFlxeHDP5mtvcgS3XSCH454sCA+NfnkFk1w==");
+}
+
+// Contexts of other keys do not share state (each is its own OpenSSL copy of
+// the per-algorithm template).
+TEST(HmacContextTest, ContextsAreIndependent) {
+  Result<HmacContext> a = HmacContext::New(Algorithm::kHmacSha256, "key-a");
+  Result<HmacContext> b = HmacContext::New(Algorithm::kHmacSha256, "key-b");
+  ASSERT_TRUE(a.ok() && b.ok());
+  MacBytes ma, mb;
+  ASSERT_TRUE(a->Compute("m", ma).ok());
+  ASSERT_TRUE(b->Compute("m", mb).ok());
+  EXPECT_EQ(ma.view(), HmacDigest(Algorithm::kHmacSha256, "key-a", "m").value());
+  EXPECT_EQ(mb.view(), HmacDigest(Algorithm::kHmacSha256, "key-b", "m").value());
+  EXPECT_NE(ma.view(), mb.view());
+}
+
+TEST(HmacContextTest, MovedFromContextFailsCleanly) {
+  Result<HmacContext> a = HmacContext::New(Algorithm::kHmacSha256, "k");
+  ASSERT_TRUE(a.ok());
+  HmacContext b = std::move(*a);
+  MacBytes mac;
+  EXPECT_TRUE(b.Compute("m", mac).ok());
+  EXPECT_EQ(mac.size, 32u);
+  const Status moved = a->Compute("m", mac);  // NOLINT(bugprone-use-after-move): on purpose
+  EXPECT_EQ(moved.code(), StatusCode::kInternal);
+  EXPECT_EQ(mac.size, 0u);
+}
+
 TEST(HmacTest, AlgorithmNames) {
   EXPECT_EQ(AlgorithmName(Algorithm::kHmacSha1), "hmac-sha1");
   EXPECT_EQ(AlgorithmName(Algorithm::kHmacSha256), "hmac-sha256");

@@ -1,7 +1,10 @@
 #include "auth/signature_verifier.h"
 
+#include <atomic>
 #include <cctype>
 #include <map>
+#include <thread>
+#include <tuple>
 
 #include <gtest/gtest.h>
 
@@ -430,6 +433,78 @@ TEST_F(VerifierTest, TamperedRequestDoesNotMatch) {
   FakeRequest other_date = base;
   other_date.Remove("Date").Add("Date", "Thu, 04 Nov 2021 18:07:12 GMT");
   EXPECT_EQ(Error(other_date), kMismatch);
+}
+
+// One verifier for many requests, as the server has: its cache of prepared
+// HMAC keys must follow the key store, never lead it.
+TEST_F(VerifierTest, RotatedSecretIsNotServedFromTheCache) {
+  const SignatureVerifier verifier(VerifierOptions{});
+  FakeRequest old_sig = Dated();
+  old_sig.Sign();
+  ASSERT_TRUE(verifier.Verify(old_sig.View(), kDateMicros, keys_.Lookup()).ok());
+
+  keys_.keys[std::string(kKey)].secret = "rotated-secret";
+  Result<AuthIdentity> res = verifier.Verify(old_sig.View(), kDateMicros, keys_.Lookup());
+  ASSERT_FALSE(res.ok());
+  EXPECT_EQ(res.status().message(), kMismatch);
+
+  FakeRequest new_sig = Dated();
+  new_sig.Sign({"(request-target)", "date"}, Algorithm::kHmacSha512, kKey, "rotated-secret");
+  EXPECT_TRUE(verifier.Verify(new_sig.View(), kDateMicros, keys_.Lookup()).ok());
+  EXPECT_FALSE(verifier.Verify(old_sig.View(), kDateMicros, keys_.Lookup()).ok());
+}
+
+TEST_F(VerifierTest, KeyRevokedAfterUseFails) {
+  const SignatureVerifier verifier(VerifierOptions{});
+  FakeRequest r = Dated();
+  r.Sign();
+  ASSERT_TRUE(verifier.Verify(r.View(), kDateMicros, keys_.Lookup()).ok());
+  keys_.keys[std::string(kKey)].revoked = true;
+  EXPECT_EQ(verifier.Verify(r.View(), kDateMicros, keys_.Lookup()).status().message(),
+            "unknown API key");
+  keys_.keys.erase(std::string(kKey));  // deleted outright
+  EXPECT_EQ(verifier.Verify(r.View(), kDateMicros, keys_.Lookup()).status().message(),
+            "unknown API key");
+}
+
+// Handler threads share one verifier: good and bad signatures of two keys,
+// verified at once, each get their own answer.
+TEST(VerifierConcurrencyTest, ThreadsShareOneVerifier) {
+  const std::map<std::string, KeyRecord, std::less<>> keys = {
+      {"KEY_A", KeyRecord{"A", "secret-a"}}, {"KEY_B", KeyRecord{"B", "secret-b"}}};
+  const KeyLookup lookup = [&keys](std::string_view key) -> Result<std::optional<KeyRecord>> {
+    auto it = keys.find(key);
+    if (it == keys.end()) return std::optional<KeyRecord>();
+    return std::optional<KeyRecord>(it->second);
+  };
+  struct Case {
+    FakeRequest req;
+    std::string partner;  // "" = must fail
+  };
+  std::vector<Case> cases;
+  for (const auto& [key, secret, partner] :
+       {std::tuple{"KEY_A", "secret-a", "A"}, std::tuple{"KEY_B", "secret-b", "B"},
+        std::tuple{"KEY_A", "secret-b", ""}, std::tuple{"KEY_B", "wrong", ""}}) {
+    FakeRequest r = Dated();
+    r.Sign({"(request-target)", "date"}, Algorithm::kHmacSha512, key, secret);
+    cases.push_back({std::move(r), partner});
+  }
+  const SignatureVerifier verifier(VerifierOptions{});
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 300; ++i) {
+        const Case& c = cases[static_cast<std::size_t>(t + i) % cases.size()];
+        Result<AuthIdentity> id = verifier.Verify(c.req.View(), kDateMicros, lookup);
+        const bool right = c.partner.empty() ? !id.ok() && id.status().message() == kMismatch
+                                             : id.ok() && id->partner == c.partner;
+        if (!right) ++wrong;
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  EXPECT_EQ(wrong.load(), 0);
 }
 
 TEST_F(VerifierTest, MethodCaseDoesNotMatter) {
