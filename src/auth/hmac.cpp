@@ -158,6 +158,13 @@ std::string Base64Encode(std::string_view bytes) {
   return out;
 }
 
+MacBase64 Base64Encode(const MacBytes& mac) {
+  MacBase64 out;
+  out.size = static_cast<std::size_t>(EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data),
+                                                      mac.data, static_cast<int>(mac.size)));
+  return out;
+}
+
 std::string UrlEncode(std::string_view text) {
   static const char kHex[] = "0123456789ABCDEF";
   std::string out;
@@ -188,23 +195,34 @@ bool SignatureMatches(std::string_view received, std::string_view expected_base6
   // Decoding the escapes looks only at what the client sent, so it may take
   // data-dependent time; only the comparison with the secret-derived value
   // must not. A stray "%" that is not an escape cannot be Base64: no match.
-  std::string decoded;
-  decoded.reserve(received.size());
-  for (std::size_t i = 0; i < received.size(); ++i) {
-    if (received[i] != '%') {
-      decoded.push_back(received[i]);
-      continue;
-    }
-    if (i + 2 >= received.size()) return false;
-    const int hi = HexValue(received[i + 1]);
-    const int lo = HexValue(received[i + 2]);
-    if (hi < 0 || lo < 0) return false;
-    decoded.push_back(static_cast<char>(hi * 16 + lo));
-    i += 2;
+  // The length is not secret (it follows from the algorithm, which is
+  // public), so decoding stops as soon as the text is longer than expected.
+  // Decoded into a stack buffer: expected values are MACs (88 characters at
+  // most), a longer one takes the heap.
+  if (expected_base64.empty()) return false;
+  char stack[128];
+  std::string heap;
+  char* decoded = stack;
+  if (expected_base64.size() > sizeof stack) {
+    heap.resize(expected_base64.size());
+    decoded = heap.data();
   }
-  // The length is not secret: it follows from the algorithm, which is public.
-  if (decoded.size() != expected_base64.size() || decoded.empty()) return false;
-  return CRYPTO_memcmp(decoded.data(), expected_base64.data(), decoded.size()) == 0;
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < received.size(); ++i) {
+    char c = received[i];
+    if (c == '%') {
+      if (i + 2 >= received.size()) return false;
+      const int hi = HexValue(received[i + 1]);
+      const int lo = HexValue(received[i + 2]);
+      if (hi < 0 || lo < 0) return false;
+      c = static_cast<char>(hi * 16 + lo);
+      i += 2;
+    }
+    if (n == expected_base64.size()) return false;
+    decoded[n++] = c;
+  }
+  if (n != expected_base64.size()) return false;
+  return CRYPTO_memcmp(decoded, expected_base64.data(), n) == 0;
 }
 
 }  // namespace offerledger

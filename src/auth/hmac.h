@@ -65,6 +65,14 @@ class HmacContext {
 // rejects "-" and "_" and so do we.
 std::string Base64Encode(std::string_view bytes);
 
+// Base64 of a MAC, held inline (no allocation): at most 88 characters.
+struct MacBase64 {
+  char data[4 * ((MacBytes::kMaxSize + 2) / 3) + 1];  // + the NUL OpenSSL writes
+  std::size_t size = 0;
+  std::string_view view() const { return {data, size}; }
+};
+MacBase64 Base64Encode(const MacBytes& mac);
+
 // Percent-encodes every byte except the RFC 3986 unreserved set
 // (A-Z a-z 0-9 - _ . ~), upper-case hex: what Python's quote(s, safe="") and
 // JavaScript's encodeURIComponent produce for Base64 text ("+" -> "%2B").

@@ -1,7 +1,9 @@
 #include "auth/signature_header.h"
 
 #include <algorithm>
+#include <array>
 #include <optional>
+#include <vector>
 
 namespace offerledger {
 namespace {
@@ -23,11 +25,17 @@ std::string ToLower(std::string_view s) {
 
 bool IsSpace(char c) { return c == ' ' || c == '\t'; }
 
-// RFC 7230 tchar: what a parameter name may be made of.
-bool IsTokenChar(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
+// RFC 7230 tchar: what a parameter name may be made of. A table, as this
+// runs for every character of every parameter of every request.
+constexpr std::array<bool, 256> kTokenChars = [] {
+  std::array<bool, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = t[c - 'a' + 'A'] = true;
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
+
+bool IsTokenChar(char c) { return kTokenChars[static_cast<unsigned char>(c)]; }
 
 Status Malformed(std::string_view why) {
   return Status::Unauthenticated("malformed Authorization header: " + std::string(why));
@@ -37,36 +45,73 @@ void SkipSpace(std::string_view& s) {
   while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
 }
 
-// A quoted-string (RFC 7230 3.2.6) at the front of `s`, with its quoted-pairs
-// ("\x") unescaped. nullopt when it does not start with '"' or never ends.
-std::optional<std::string> TakeQuoted(std::string_view& s) {
+// The content of a quoted-string as sent: a view into the header, its
+// quoted-pairs ("\x") still escaped. Values almost never have any, so they
+// are copied once, when they go into SignatureParams, and only if needed.
+struct Quoted {
+  std::string_view raw;
+  bool escaped = false;
+
+  std::string Text() const {
+    if (!escaped) return std::string(raw);
+    std::string out;
+    out.reserve(raw.size());
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      if (raw[i] == '\\') ++i;  // TakeQuoted saw to it that a character follows
+      out.push_back(raw[i]);
+    }
+    return out;
+  }
+};
+
+// A quoted-string (RFC 7230 3.2.6) at the front of `s`. nullopt when it does
+// not start with '"' or never ends.
+std::optional<Quoted> TakeQuoted(std::string_view& s) {
   if (s.empty() || s.front() != '"') return std::nullopt;
-  std::string out;
+  Quoted q;
   for (std::size_t i = 1; i < s.size(); ++i) {
     if (s[i] == '"') {
+      q.raw = s.substr(1, i - 1);
       s.remove_prefix(i + 1);
-      return out;
+      return q;
     }
     if (s[i] == '\\') {
+      q.escaped = true;
       if (++i == s.size()) break;
     }
-    out.push_back(s[i]);
   }
   return std::nullopt;
 }
 
 struct RawParams {
-  std::optional<std::string> key_id, algorithm, headers, signature;
+  std::optional<Quoted> key_id, algorithm, headers, signature;
+  // Names of the other parameters, for duplicate detection only.
+  std::vector<std::string_view> unknown;
 };
 
-// Fills the one slot a known parameter name maps to; unknown names map to
-// none (they are ignored, but still counted for duplicate detection).
-std::optional<std::string>* Slot(RawParams& p, std::string_view name) {
+// The slot a known parameter name maps to; null for the others (ignored,
+// but still checked for duplicates).
+std::optional<Quoted>* Slot(RawParams& p, std::string_view name) {
   if (IEquals(name, "keyId")) return &p.key_id;
   if (IEquals(name, "algorithm")) return &p.algorithm;
   if (IEquals(name, "headers")) return &p.headers;
   if (IEquals(name, "signature")) return &p.signature;
   return nullptr;
+}
+
+// Records the parameter `name`; false if it was already there (names are
+// case-insensitive).
+bool Record(RawParams& p, std::string_view name, const Quoted& value) {
+  if (std::optional<Quoted>* slot = Slot(p, name)) {
+    if (slot->has_value()) return false;
+    *slot = value;
+    return true;
+  }
+  for (std::string_view seen : p.unknown) {
+    if (IEquals(seen, name)) return false;
+  }
+  p.unknown.push_back(name);
+  return true;
 }
 
 }  // namespace
@@ -95,7 +140,6 @@ Result<SignatureParams> ParseSignatureHeader(std::string_view value, SignaturePa
   std::string_view rest = value.substr(kScheme.size());
 
   RawParams raw;
-  std::vector<std::string> seen;  // lower-cased names, for duplicate detection
   for (;;) {
     SkipSpace(rest);
     if (rest.empty()) break;
@@ -106,21 +150,17 @@ Result<SignatureParams> ParseSignatureHeader(std::string_view value, SignaturePa
     std::size_t n = 0;
     while (n < rest.size() && IsTokenChar(rest[n])) ++n;
     if (n == 0) return Malformed("expected a parameter name");
-    const std::string name = ToLower(rest.substr(0, n));
+    const std::string_view name = rest.substr(0, n);
     rest.remove_prefix(n);
     SkipSpace(rest);
     if (rest.empty() || rest.front() != '=') return Malformed("parameter without '=' value");
     rest.remove_prefix(1);
     SkipSpace(rest);
-    std::optional<std::string> quoted = TakeQuoted(rest);
+    std::optional<Quoted> quoted = TakeQuoted(rest);
     if (!quoted) {
       return Malformed("the value of every parameter must be a complete \"quoted\" string");
     }
-    if (std::find(seen.begin(), seen.end(), name) != seen.end()) {
-      return Malformed("duplicate parameter " + name);
-    }
-    seen.push_back(name);
-    if (std::optional<std::string>* slot = Slot(raw, name)) *slot = std::move(*quoted);
+    if (!Record(raw, name, *quoted)) return Malformed("duplicate parameter " + ToLower(name));
     SkipSpace(rest);
     if (!rest.empty()) {
       if (rest.front() != ',') return Malformed("parameters must be separated by commas");
@@ -128,23 +168,28 @@ Result<SignatureParams> ParseSignatureHeader(std::string_view value, SignaturePa
     }
   }
 
-  if (!raw.key_id || raw.key_id->empty()) return Malformed("missing keyId");
-  if (!raw.signature || raw.signature->empty()) return Malformed("missing signature");
+  if (!raw.key_id || raw.key_id->raw.empty()) return Malformed("missing keyId");
+  if (!raw.signature || raw.signature->raw.empty()) return Malformed("missing signature");
   if (!raw.algorithm) return Malformed("missing algorithm (use " + std::string(kSupported) + ")");
-  Result<Algorithm> alg = ParseAlgorithm(*raw.algorithm, opts.allow_sha1);
+  Result<Algorithm> alg = ParseAlgorithm(raw.algorithm->Text(), opts.allow_sha1);
   if (!alg.ok()) return alg.status();
 
   SignatureParams out;
-  out.key_id = std::move(*raw.key_id);
+  out.key_id = raw.key_id->Text();
   out.algorithm = *alg;
-  out.signature = std::move(*raw.signature);
+  out.signature = raw.signature->Text();
   if (!raw.headers) {
     out.headers = {"date"};
   } else {
     // Space-separated, empty items dropped: the official client's split.
-    std::string_view h = *raw.headers;
+    const std::string unescaped = raw.headers->escaped ? raw.headers->Text() : std::string();
+    const std::string_view list = raw.headers->escaped ? unescaped : raw.headers->raw;
+    const auto separators = std::count_if(list.begin(), list.end(), IsSpace);
+    out.headers.reserve(static_cast<std::size_t>(separators) + 1);  // at most that many names
+    std::string_view h = list;
     while (!h.empty()) {
-      const std::size_t end = std::min(h.find_first_of(" \t"), h.size());
+      const auto end =
+          static_cast<std::size_t>(std::find_if(h.begin(), h.end(), IsSpace) - h.begin());
       if (end > 0) out.headers.push_back(ToLower(h.substr(0, end)));
       h.remove_prefix(std::min(end + 1, h.size()));
     }

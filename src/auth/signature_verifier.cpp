@@ -1,7 +1,8 @@
 #include "auth/signature_verifier.h"
 
 #include <algorithm>
-#include <deque>
+#include <functional>
+#include <list>
 
 #include "auth/hmac.h"
 #include "auth/http_date.h"
@@ -16,6 +17,34 @@ std::vector<std::string_view> Values(const AuthRequest& req, std::string_view lo
 }
 
 std::string Seconds(Micros m) { return std::to_string(m / kMicrosPerSecond) + " s"; }
+
+// The values of the signed headers, as BuildSigningString asks for them.
+// Repeated header lines (other than Authorization, Date and X-Api-Key, which
+// must be single) are combined with ", " as HTTP defines; the joined strings
+// must outlive the string_views handed out, hence a list (its elements never
+// move, and an empty one allocates nothing).
+class SignedHeaderValues {
+ public:
+  SignedHeaderValues(const AuthRequest& req, std::string_view date) : req_(req), date_(date) {}
+
+  std::optional<std::string_view> operator()(std::string_view name) {
+    if (name == "date") return date_;  // already looked up, and single
+    const std::vector<std::string_view> values = Values(req_, name);
+    if (values.empty()) return std::nullopt;
+    if (values.size() == 1) return values.front();
+    std::string& all = joined_.emplace_back();
+    for (const std::string_view v : values) {
+      if (!all.empty()) all += ", ";
+      all += v;
+    }
+    return std::string_view(all);
+  }
+
+ private:
+  const AuthRequest& req_;
+  const std::string_view date_;
+  std::list<std::string> joined_;
+};
 
 }  // namespace
 
@@ -77,30 +106,18 @@ Result<AuthIdentity> SignatureVerifier::Verify(const AuthRequest& req, Micros no
   }
   const KeyRecord& key = **record;
 
-  // 6. The signature. Repeated header lines (other than the three above) are
-  //    combined with ", " as HTTP defines; the joined strings must outlive
-  //    the string_views handed to BuildSigningString, hence the deque.
-  std::deque<std::string> joined;
-  const HeaderLookup header = [&](std::string_view name) -> std::optional<std::string_view> {
-    const std::vector<std::string_view> values = Values(req, name);
-    if (values.empty()) return std::nullopt;
-    if (values.size() == 1) return values.front();
-    std::string& all = joined.emplace_back();
-    for (const std::string_view v : values) {
-      if (!all.empty()) all += ", ";
-      all += v;
-    }
-    return std::string_view(all);
-  };
+  // 6. The signature. (std::ref: the std::function wraps a reference
+  //    instead of allocating a copy of the object.)
+  SignedHeaderValues header_values(req, dates.front());
   const std::string signing_string =
-      BuildSigningString(params->headers, req.method, req.target, header);
+      BuildSigningString(params->headers, req.method, req.target, std::ref(header_values));
   MacBytes mac;
   if (Status s =
           hmac_keys_.Compute(params->key_id, key.secret, params->algorithm, signing_string, mac);
       !s.ok()) {
     return s;
   }
-  if (!SignatureMatches(params->signature, Base64Encode(mac.view()))) {
+  if (!SignatureMatches(params->signature, Base64Encode(mac).view())) {
     return Status::Unauthenticated("Signature string does not match!");
   }
   return AuthIdentity{key.partner, params->key_id};

@@ -23,6 +23,13 @@ std::string CachedMac(HmacKeyCache& cache, std::string_view key, std::string_vie
   return s.ok() ? std::string(mac.view()) : std::string();
 }
 
+// prefix + n. (Not "K" + std::to_string(n): GCC 12 warns about that, wrongly.)
+std::string Numbered(std::string_view prefix, std::size_t n) {
+  std::string out(prefix);
+  out += std::to_string(n);
+  return out;
+}
+
 std::string OneShot(std::string_view secret, Algorithm alg = Algorithm::kHmacSha512,
                     std::string_view msg = kMsg) {
   return HmacDigest(alg, secret, msg).value();
@@ -82,9 +89,9 @@ TEST(HmacKeyCacheTest, ForgetDropsTheKey) {
 
 TEST(HmacKeyCacheTest, BoundedSize) {
   HmacKeyCache cache(3);
-  for (int i = 0; i < 20; ++i) {
-    const std::string key = "K" + std::to_string(i);
-    const std::string secret = "secret-" + std::to_string(i);
+  for (std::size_t i = 0; i < 20; ++i) {
+    const std::string key = Numbered("K", i);
+    const std::string secret = Numbered("secret-", i);
     EXPECT_EQ(CachedMac(cache, key, secret), OneShot(secret)) << key;
     EXPECT_LE(cache.size(), 3u);
   }
@@ -108,7 +115,7 @@ TEST(HmacKeyCacheTest, ConcurrentUse) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kRounds; ++i) {
         std::size_t which = static_cast<std::size_t>((t + i) % 4);
-        std::string key = "K" + std::to_string(which);
+        const std::string key = Numbered("K", which);
         if (which == 3) which = 3 + static_cast<std::size_t>(i % 2);  // K3 rotates
         MacBytes mac;
         if (!cache.Compute(key, secrets[which], Algorithm::kHmacSha512, kMsg, mac).ok() ||

@@ -146,6 +146,31 @@ TEST(SignatureHeaderTest, DuplicateParameter) {
   // Even an ignored parameter may not repeat: a repeated name is a sign of tampering.
   EXPECT_EQ(ParseError(R"(Signature keyId="K",algorithm="hmac-sha512",signature="S",x="1",x="2")"),
             "malformed Authorization header: duplicate parameter x");
+  // Names are case-insensitive, the ignored ones too.
+  EXPECT_EQ(ParseError(R"(Signature keyId="K",algorithm="hmac-sha512",signature="S",Nonce="1",)"
+                       R"(y="0",nONCE="2")"),
+            "malformed Authorization header: duplicate parameter nonce");
+  EXPECT_EQ(ParseError(R"(Signature KEYID="K",algorithm="hmac-sha512",signature="S",keyid="K")"),
+            "malformed Authorization header: duplicate parameter keyid");
+}
+
+TEST(SignatureHeaderTest, DistinctUnknownParametersIgnored) {
+  const SignatureParams p = ParseOk(
+      R"(Signature a="1",keyId="K",b="2",algorithm="hmac-sha512",c="3",signature="S",d="4")");
+  EXPECT_EQ(p.key_id, "K");
+  EXPECT_EQ(p.signature, "S");
+}
+
+// Quoted-pairs in every parameter: unescaped before use, the header list
+// before it is split.
+TEST(SignatureHeaderTest, QuotedPairsInEveryParameter) {
+  const SignatureParams p =
+      ParseOk(R"(Signature keyId="\K",algorithm="hmac-sha\512",headers="(request-target)\ \Date",)"
+              R"(signature="a\%2Bb")");
+  EXPECT_EQ(p.key_id, "K");
+  EXPECT_EQ(p.algorithm, Algorithm::kHmacSha512);
+  EXPECT_EQ(p.headers, (Headers{"(request-target)", "date"}));
+  EXPECT_EQ(p.signature, "a%2Bb");
 }
 
 TEST(SignatureHeaderTest, AllSha2AlgorithmsAccepted) {
