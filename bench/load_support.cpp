@@ -51,6 +51,7 @@ struct DieState {
   std::string program = "bench";
   std::function<void()> hook;
   std::set<pid_t> children;
+  std::set<pid_t> groups;  // children leading their own process group
 };
 
 DieState& State() {
@@ -88,15 +89,24 @@ void RegisterChild(pid_t pid) {
 void ForgetChild(pid_t pid) {
   std::lock_guard lock(State().mu);
   State().children.erase(pid);
+  State().groups.erase(pid);
+}
+
+void RegisterChildGroup(pid_t pid) {
+  std::lock_guard lock(State().mu);
+  State().children.insert(pid);
+  State().groups.insert(pid);
 }
 
 void KillChildren() {
   std::set<pid_t> children;
+  std::set<pid_t> groups;
   {
     std::lock_guard lock(State().mu);
     children.swap(State().children);
+    groups.swap(State().groups);
   }
-  for (const pid_t pid : children) ::kill(pid, SIGKILL);
+  for (const pid_t pid : children) ::kill(groups.count(pid) != 0 ? -pid : pid, SIGKILL);
   for (const pid_t pid : children) ::waitpid(pid, nullptr, 0);
 }
 
@@ -144,9 +154,18 @@ std::string ReadFile(const fs::path& p) {
 }
 
 pid_t Spawn(const std::vector<std::string>& args, const fs::path& out, const fs::path& err) {
+  return Spawn(args, out, err, SpawnOptions{});
+}
+
+pid_t Spawn(const std::vector<std::string>& args, const fs::path& out, const fs::path& err,
+            const SpawnOptions& options) {
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (options.stdout_fd >= 0) {
+    posix_spawn_file_actions_adddup2(&fa, options.stdout_fd, 1);
+  } else {
+    posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  }
   posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   // A caller that waits for Ctrl-C with sigwait() blocks those signals; the
   // child must not inherit that (a server would then ignore SIGTERM).
@@ -155,13 +174,32 @@ pid_t Spawn(const std::vector<std::string>& args, const fs::path& out, const fs:
   sigset_t none;
   sigemptyset(&none);
   posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+  short flags = POSIX_SPAWN_SETSIGMASK;
+  if (options.new_process_group) {
+    posix_spawnattr_setpgroup(&attr, 0);
+    flags |= POSIX_SPAWN_SETPGROUP;
+  }
+  posix_spawnattr_setflags(&attr, flags);
   std::vector<std::string> copy = args;
   std::vector<char*> argv;
   for (auto& a : copy) argv.push_back(a.data());
   argv.push_back(nullptr);
+  // The environment: this process's, with options.env added or replacing.
+  std::vector<std::string> env_copy;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    const bool replaced = std::any_of(options.env.begin(), options.env.end(), [&](const auto& x) {
+      const std::size_t eq = x.find('=');
+      return entry.substr(0, entry.find('=')) == std::string_view(x).substr(0, eq);
+    });
+    if (!replaced) env_copy.emplace_back(entry);
+  }
+  env_copy.insert(env_copy.end(), options.env.begin(), options.env.end());
+  std::vector<char*> envp;
+  for (auto& e : env_copy) envp.push_back(e.data());
+  envp.push_back(nullptr);
   pid_t pid = -1;
-  const int rc = ::posix_spawn(&pid, argv[0], &fa, &attr, argv.data(), environ);
+  const int rc = ::posix_spawn(&pid, argv[0], &fa, &attr, argv.data(), envp.data());
   posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) Die("cannot start " + args[0] + ": " + std::strerror(rc));

@@ -64,6 +64,8 @@ void SetAtDie(std::function<void()> hook);
 // Servers to SIGKILL in Die(); Server registers itself.
 void RegisterChild(pid_t pid);
 void ForgetChild(pid_t pid);
+// A child that leads its own process group: Die() SIGKILLs the whole group.
+void RegisterChildGroup(pid_t pid);
 // SIGKILLs (and reaps) every registered child.
 void KillChildren();
 
@@ -79,6 +81,19 @@ std::string ReadFile(const std::filesystem::path& p);
 // an empty signal mask (whatever the caller blocks); Die()s if it cannot.
 pid_t Spawn(const std::vector<std::string>& args, const std::filesystem::path& out,
             const std::filesystem::path& err);
+
+struct SpawnOptions {
+  // NAME=VALUE entries added to (or replacing in) this process's environment.
+  std::vector<std::string> env;
+  // The child leads a new process group, so that kill(-pid) also reaches the
+  // processes it starts (nginx's workers); nor does it get the terminal's Ctrl-C.
+  bool new_process_group = false;
+  // >= 0: the child's stdout is this descriptor (e.g. a pipe's write end)
+  // instead of the file `out`.
+  int stdout_fd = -1;
+};
+pid_t Spawn(const std::vector<std::string>& args, const std::filesystem::path& out,
+            const std::filesystem::path& err, const SpawnOptions& options);
 // Waits up to `timeout` for `pid`; the exit code (-N: signal N), or nullopt.
 std::optional<int> WaitFor(pid_t pid, std::chrono::milliseconds timeout);
 

@@ -1,0 +1,1156 @@
+// The HTTP benchmark of issue 7: offerledger against nginx, driven by wrk,
+// in the same run, on the same machine.
+//
+//   1. the run ledger: --packages (300,000) one-quote packages seeded through
+//      the real store (seed_packages.h), built once and cached in the build's
+//      bench directory, copied into a fresh work directory for every run (so
+//      every run starts from the same ledger, whatever the speed measured);
+//      `offerledger partner add BENCH` on the copy;
+//   2. nginx (nginx_reference.h) answering 204 to everything, and
+//      `offerledger serve` (its defaults: SQLite with synchronous=FULL);
+//   3. a short calibration: wrk opts out the first packages; the Lua signer's
+//      Authorization for a fixed date must equal the C++ signer's byte for
+//      byte, and the server must answer 204 (else it stops there, loudly);
+//   4. per scenario (opt-out, create quote, get quote, checkout): wrk against
+//      nginx, then against offerledger, the same script (bench/wrk/*.lua),
+//      threads, connections and duration; each opt-out hits a distinct
+//      package; the server's peak RSS per scenario (VmHWM, reset through
+//      /proc/PID/clear_refs before each run) and CPU per request;
+//   5. durability, after the opt-out scenario and at the end: SIGTERM (the
+//      server must exit 0), then the SQLite file itself (CheckLedger);
+//   6. start-up: `serve` on a cached ledger of a million packages, spawn to
+//      its first stdout line and to the first 200 from /healthz, median of 5,
+//      and its idle RSS;
+//   7. a table with the targets of issue 7, and JSON (--json).
+//
+// Exit status: 0; 1 on an error or a durability failure (a missed target is
+// shown as MISSED, not a failure); 2 for bad arguments. Every phase has a time
+// limit; on a failure or Ctrl-C the servers and wrk are killed. Only ever
+// 127.0.0.1.
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cinttypes>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <sqlite3.h>
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+
+#include "auth/hmac.h"
+#include "auth/signer.h"
+#include "common/time.h"
+#include "load_support.h"
+#include "nginx_reference.h"
+#include "seed_packages.h"
+#include "wrk_runner.h"
+
+namespace {
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+namespace ob = offerledger::bench;
+using offerledger::Micros;
+using offerledger::NowMicros;
+
+struct Options {
+  std::string bin = OFFERLEDGER_BINARY;
+  std::string wrk = "wrk";
+  std::string nginx = "nginx";
+  std::string scripts = OFFERLEDGER_SOURCE_DIR "/bench/wrk";
+  int threads = 2;
+  int connections = 64;
+  int duration_s = 10;
+  std::vector<std::string> scenarios{"optout", "create_quote", "get_quote", "checkout"};
+  std::size_t packages = 300000;  // in the run ledger
+  std::size_t calibration_packages = 10000;
+  int calibration_s = 2;
+  double margin = 1.5;
+  std::size_t startup_packages = 1000000;  // 0: no start-up measurement
+  int startup_runs = 5;
+  std::string cache_dir = OFFERLEDGER_BENCH_DIR;
+  bool rebuild = false;
+  int server_threads = 0;
+  int seed_threads = 2;
+  std::string json_out;
+  std::string dir;
+  bool keep = false;
+};
+
+// ================================================================ helpers
+
+std::string Mb(std::int64_t kb) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(kb) / 1024.0);
+  return buf;
+}
+
+std::string Ms(double us) {
+  char buf[32];
+  const double ms = us / 1000.0;
+  std::snprintf(buf, sizeof buf, ms < 10 ? "%.2f ms" : ms < 100 ? "%.1f ms" : "%.0f ms", ms);
+  return buf;
+}
+
+std::string Thousands(std::uint64_t n) {  // 1234567 -> "1,234,567"
+  const std::string digits = std::to_string(n);
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+// A field of /proc/PID/status in kB ("VmRSS", "VmHWM"); -1 if unreadable.
+std::int64_t ProcStatusKb(pid_t pid, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.compare(0, field.size() + 1, field + ":") == 0) {
+      return std::strtoll(line.c_str() + field.size() + 1, nullptr, 10);
+    }
+  }
+  return -1;
+}
+
+// Resets the peak RSS (VmHWM) of `pid` to its current RSS.
+bool ResetPeakRss(pid_t pid) {
+  std::ofstream out("/proc/" + std::to_string(pid) + "/clear_refs");
+  out << "5";
+  out.flush();
+  return static_cast<bool>(out);
+}
+
+// The status code of `GET path` on 127.0.0.1:port (Connection: close), or -1.
+int HttpGetStatus(std::uint16_t port, const std::string& path) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  timeval tv{2, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int status = -1;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+    const std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+                            "\r\nConnection: close\r\n\r\n";
+    if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
+      char buf[64];
+      std::string head;
+      ssize_t n;
+      while (head.find("\r\n") == std::string::npos && (n = ::recv(fd, buf, sizeof buf, 0)) > 0) {
+        head.append(buf, static_cast<std::size_t>(n));
+      }
+      // "HTTP/1.1 200 OK"
+      if (head.compare(0, 5, "HTTP/") == 0 && head.find(' ') != std::string::npos) {
+        status = std::atoi(head.c_str() + head.find(' ') + 1);
+      }
+    }
+  }
+  ::close(fd);
+  return status;
+}
+
+// An exit status as WaitFor() reports it: "0", "signal 11 (Segmentation fault)";
+// none: it did not exit in time and was killed.
+std::string ExitText(std::optional<int> rc) {
+  if (!rc) return "none (killed: no exit in time)";
+  if (*rc >= 0) return std::to_string(*rc);
+  return "signal " + std::to_string(-*rc) + " (" + strsignal(-*rc) + ")";
+}
+
+// The CMAKE_BUILD_TYPE of the build directory holding `bin`, or "unknown".
+std::string BuildType(const std::string& bin) {
+  std::ifstream in(fs::path(bin).parent_path() / "CMakeCache.txt");
+  std::string line;
+  const std::string key = "CMAKE_BUILD_TYPE:STRING=";
+  while (std::getline(in, line)) {
+    if (line.compare(0, key.size(), key) == 0) return line.substr(key.size());
+  }
+  return "unknown";
+}
+
+void WriteLines(const fs::path& path, const std::vector<std::string>& lines) {
+  std::ofstream out(path);
+  for (const auto& l : lines) out << l << '\n';
+  if (!out) ob::Die("cannot write " + path.string());
+}
+
+// Gives up (Die(): every child killed) if the phase has not ended in time.
+class Phase {
+ public:
+  Phase(std::string name, double limit_s)
+      : watchdog_(limit_s, [name, limit_s] {
+          ob::Die(name + " did not finish within " + std::to_string(static_cast<int>(limit_s)) +
+                  " s");
+        }) {}
+  void End() { watchdog_.Stop(); }
+
+ private:
+  ob::Watchdog watchdog_;
+};
+
+// ================================================================ the ledger
+
+// What the SQLite file holds, for the durability checks.
+struct Ledger {
+  std::map<std::string, std::int64_t> opted_out;             // package id -> kind='opted_out' rows
+  std::map<std::string, std::int64_t> booked;                // package id -> kind='booked' rows
+  std::vector<std::pair<std::string, Micros>> new_packages;  // created_at >= since
+  std::int64_t offered = 0;
+  std::int64_t packages = 0;
+  std::string error;
+};
+
+Ledger ReadLedger(const fs::path& db_path, Micros since) {
+  Ledger l;
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    l.error = "cannot open " + db_path.string() + ": " + sqlite3_errmsg(db);
+    sqlite3_close(db);
+    return l;
+  }
+  auto query = [&](const char* sql, auto&& bind, auto&& row) {
+    if (!l.error.empty()) return;
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) != SQLITE_OK) {
+      l.error = std::string("`") + sql + "`: " + sqlite3_errmsg(db);
+      return;
+    }
+    bind(st);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) row(st);
+    if (rc != SQLITE_DONE) l.error = std::string("`") + sql + "`: " + sqlite3_errmsg(db);
+    sqlite3_finalize(st);
+  };
+  auto text = [](sqlite3_stmt* st, int i) {
+    return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, i)));
+  };
+  auto none = [](sqlite3_stmt*) {};
+  query(
+      "SELECT package_id, kind, COUNT(*) FROM events WHERE kind IN ('opted_out', 'booked') "
+      "GROUP BY package_id, kind",
+      none, [&](sqlite3_stmt* st) {
+        auto& m = text(st, 1) == "opted_out" ? l.opted_out : l.booked;
+        m[text(st, 0)] = sqlite3_column_int64(st, 2);
+      });
+  query("SELECT COUNT(*) FROM events WHERE kind = 'offered'", none,
+        [&](sqlite3_stmt* st) { l.offered = sqlite3_column_int64(st, 0); });
+  query("SELECT COUNT(*) FROM packages", none,
+        [&](sqlite3_stmt* st) { l.packages = sqlite3_column_int64(st, 0); });
+  query(
+      "SELECT id, created_at FROM packages WHERE created_at >= ?1",
+      [&](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, since); },
+      [&](sqlite3_stmt* st) {
+        l.new_packages.emplace_back(text(st, 0), sqlite3_column_int64(st, 1));
+      });
+  sqlite3_close(db);
+  return l;
+}
+
+// What the runs so far should have left in the ledger.
+struct Expected {
+  std::size_t seeded = 0;               // packages seeded (one offered event each)
+  std::set<std::string> optout_sent;    // seeded packages an opt-out was sent for
+  std::uint64_t optout_204 = 0;         // ... answered 204
+  std::uint64_t optout_unanswered = 0;  // ... of the runs, never answered
+  Micros http_since = 0;                // packages created from then on came over HTTP
+  // A run that created packages over HTTP: those created from `from` on (until
+  // the next such run) are its own.
+  struct Window {
+    std::string scenario;
+    Micros from = 0;
+    std::uint64_t n201 = 0, n204 = 0, n200 = 0, unanswered = 0;
+    bool sends_optouts = false, sends_bookings = false;
+  };
+  std::vector<Window> windows;
+};
+
+struct Check {
+  bool ok = true;
+  std::vector<std::string> lines;  // what was checked, for the output
+  json::object detail;
+  void Fail(const std::string& why) {
+    ok = false;
+    lines.push_back("FAILED: " + why);
+  }
+};
+
+// The ledger against what the runs counted. wrk's response() does not say
+// which request a response answers, so the check is by count: every 204
+// needs its row (rows >= 204s), and the only rows beyond the 204s can come
+// from requests wrk abandoned in flight at its deadline (rows <= 204s +
+// unanswered, at most one per connection); each package at most one
+// opted_out row, and only packages an opt-out was sent to.
+Check CheckLedger(const Ledger& l, const Expected& e) {
+  Check c;
+  if (!l.error.empty()) {
+    c.Fail(l.error);
+    return c;
+  }
+  std::map<std::string, std::size_t> window_of;  // new package -> index in e.windows
+  std::vector<std::uint64_t> created(e.windows.size(), 0);
+  for (const auto& [id, at] : l.new_packages) {
+    std::optional<std::size_t> w;
+    for (std::size_t i = 0; i < e.windows.size(); ++i) {
+      if (at >= e.windows[i].from) w = i;
+    }
+    if (!w) {
+      c.Fail("package " + id + " was created over HTTP outside any run that creates packages");
+      continue;
+    }
+    window_of[id] = *w;
+    ++created[*w];
+  }
+  // Opt-outs and bookings of seeded packages, then of each window's packages.
+  std::uint64_t seeded_rows = 0, duplicated = 0, stray = 0, both = 0;
+  std::vector<std::uint64_t> optouts(e.windows.size(), 0), bookings(e.windows.size(), 0);
+  for (const auto& [id, n] : l.opted_out) {
+    if (n != 1) ++duplicated;
+    if (auto it = window_of.find(id); it != window_of.end()) {
+      optouts[it->second] += static_cast<std::uint64_t>(n);
+      if (l.booked.count(id) != 0) ++both;
+    } else if (e.optout_sent.count(id) != 0) {
+      seeded_rows += static_cast<std::uint64_t>(n);
+    } else {
+      ++stray;
+    }
+  }
+  std::uint64_t stray_bookings = 0;
+  for (const auto& [id, n] : l.booked) {
+    if (n != 1) ++duplicated;
+    if (auto it = window_of.find(id); it != window_of.end()) {
+      bookings[it->second] += static_cast<std::uint64_t>(n);
+    } else {
+      ++stray_bookings;
+    }
+  }
+  char buf[512];
+  std::snprintf(buf, sizeof buf,
+                "preloaded packages: %s opt-outs answered 204 -> %s opted_out rows (%s sent, %s "
+                "never answered)",
+                Thousands(e.optout_204).c_str(), Thousands(seeded_rows).c_str(),
+                Thousands(e.optout_sent.size()).c_str(), Thousands(e.optout_unanswered).c_str());
+  c.lines.push_back(buf);
+  if (seeded_rows < e.optout_204) {
+    c.Fail(std::to_string(e.optout_204 - seeded_rows) + " opt-outs answered 204 have no row");
+  }
+  if (seeded_rows > e.optout_204 + e.optout_unanswered) {
+    c.Fail(std::to_string(seeded_rows - e.optout_204) +
+           " opted_out rows more than 204s, beyond the requests never answered");
+  }
+  if (duplicated != 0)
+    c.Fail(std::to_string(duplicated) + " packages with more than one row of a kind");
+  if (stray != 0)
+    c.Fail(std::to_string(stray) + " opted_out rows for packages never sent an opt-out");
+  if (stray_bookings != 0) {
+    c.Fail(std::to_string(stray_bookings) + " booked rows for packages never sent a booking");
+  }
+  if (both != 0) c.Fail(std::to_string(both) + " packages both opted out and booked");
+  json::array windows;
+  std::uint64_t http_created = 0;
+  for (std::size_t i = 0; i < e.windows.size(); ++i) {
+    const auto& w = e.windows[i];
+    http_created += created[i];
+    std::snprintf(buf, sizeof buf,
+                  "%s: %s 201s -> %s packages; %s 204s -> %s opted_out rows; %s 200s -> %s "
+                  "booked rows (%s never answered)",
+                  w.scenario.c_str(), Thousands(w.n201).c_str(), Thousands(created[i]).c_str(),
+                  Thousands(w.n204).c_str(), Thousands(optouts[i]).c_str(),
+                  Thousands(w.n200).c_str(), Thousands(bookings[i]).c_str(),
+                  Thousands(w.unanswered).c_str());
+    c.lines.push_back(buf);
+    if (created[i] < w.n201) c.Fail(w.scenario + ": fewer packages than 201s");
+    if (optouts[i] < w.n204) c.Fail(w.scenario + ": fewer opted_out rows than 204s");
+    if (bookings[i] < w.n200) c.Fail(w.scenario + ": fewer booked rows than 200s");
+    if (!w.sends_optouts && optouts[i] != 0)
+      c.Fail(w.scenario + ": opted_out rows, yet no opt-out sent");
+    if (!w.sends_bookings && bookings[i] != 0)
+      c.Fail(w.scenario + ": booked rows, yet no booking sent");
+    const std::uint64_t extra = (created[i] - std::min(created[i], w.n201)) +
+                                (optouts[i] - std::min(optouts[i], w.n204)) +
+                                (bookings[i] - std::min(bookings[i], w.n200));
+    if (extra > w.unanswered) {
+      c.Fail(w.scenario + ": " + std::to_string(extra) +
+             " writes beyond the 2xx counted, more than the requests never answered");
+    }
+    windows.push_back(json::object{{"scenario", w.scenario},
+                                   {"201", w.n201},
+                                   {"packages", created[i]},
+                                   {"204", w.n204},
+                                   {"opted_out_rows", optouts[i]},
+                                   {"200", w.n200},
+                                   {"booked_rows", bookings[i]},
+                                   {"unanswered", w.unanswered}});
+  }
+  const auto expected_offered = static_cast<std::int64_t>(e.seeded + http_created);
+  std::snprintf(buf, sizeof buf, "offered rows %s for %s seeded + %s created packages",
+                Thousands(static_cast<std::uint64_t>(l.offered)).c_str(),
+                Thousands(e.seeded).c_str(), Thousands(http_created).c_str());
+  c.lines.push_back(buf);
+  if (l.offered != expected_offered || l.packages != expected_offered) {
+    c.Fail("expected " + std::to_string(expected_offered) +
+           " packages with one offered row each, " + "found " + std::to_string(l.packages) +
+           " packages and " + std::to_string(l.offered) + " offered rows");
+  }
+  c.detail = json::object{{"ok", c.ok},
+                          {"seeded_204", e.optout_204},
+                          {"seeded_opted_out_rows", seeded_rows},
+                          {"seeded_optouts_sent", e.optout_sent.size()},
+                          {"seeded_unanswered", e.optout_unanswered},
+                          {"duplicated", duplicated},
+                          {"stray_opted_out", stray},
+                          {"stray_booked", stray_bookings},
+                          {"opted_out_and_booked", both},
+                          {"offered_rows", l.offered},
+                          {"packages", l.packages},
+                          {"http_runs", windows}};
+  return c;
+}
+
+// ================================================================ the server
+
+class ServerUnderTest {
+ public:
+  ServerUnderTest(const Options& o, const fs::path& dir, const std::string& db_url)
+      : o_(o), dir_(dir), db_url_(db_url) {}
+
+  ob::Server& Start() {
+    std::vector<std::string> extra;
+    if (o_.server_threads > 0) extra = {"--threads", std::to_string(o_.server_threads)};
+    server_ = std::make_unique<ob::Server>(o_.bin, dir_, db_url_, extra,
+                                           "server-" + std::to_string(++starts_));
+    const auto deadline = ob::Clock::now() + std::chrono::seconds(10);
+    while (HttpGetStatus(server_->port(), "/healthz") != 200) {
+      if (ob::Clock::now() >= deadline) ob::Die("the server never answered /healthz with 200");
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return *server_;
+  }
+
+  ob::Server& server() { return *server_; }
+
+  // SIGTERM; the exit status (none: killed after 20 s) and how long it took.
+  std::pair<std::optional<int>, double> Stop() {
+    const auto t0 = ob::Clock::now();
+    const auto rc = server_->Terminate(std::chrono::seconds(20));
+    const double s = ob::Seconds(ob::Clock::now() - t0);
+    if (!rc) server_->Kill();
+    stderr_ = server_->stderr_text();
+    server_.reset();
+    return {rc, s};
+  }
+  const std::string& last_stderr() const { return stderr_; }
+
+ private:
+  const Options& o_;
+  fs::path dir_;
+  std::string db_url_;
+  std::unique_ptr<ob::Server> server_;
+  int starts_ = 0;
+  std::string stderr_;
+};
+
+// ================================================================ scenarios
+
+struct Target {
+  std::string what;   // "opt-out req/s ratio to nginx"
+  std::string limit;  // ">= 0.50"
+  double value = 0;
+  std::string shown;  // "0.43"
+  bool met = false;
+};
+
+struct ScenarioResult {
+  std::string name;   // "optout"
+  std::string label;  // "opt-out"
+  ob::WrkResult nginx, server;
+  double ratio = 0;
+  std::int64_t peak_rss_kb = -1;
+  double server_cpu_us = 0;  // server CPU per 2xx
+  std::vector<std::string> errors;
+  std::optional<double> ratio_target;  // issue 7's minimum ratio to nginx
+};
+
+std::string Label(const std::string& scenario) {
+  if (scenario == "optout") return "opt-out";
+  if (scenario == "create_quote") return "create quote";
+  if (scenario == "get_quote") return "get quote";
+  if (scenario == "checkout") return "checkout (mixed)";
+  return scenario;
+}
+
+std::optional<double> RatioTarget(const std::string& scenario) {
+  if (scenario == "optout") return 0.50;
+  if (scenario == "create_quote") return 0.25;
+  if (scenario == "get_quote") return 0.40;
+  return std::nullopt;  // no target for the mixed checkout in issue 7
+}
+
+// What a server run must not have: anything but the expected answers.
+std::vector<std::string> RunErrors(const ob::WrkResult& r, const std::string& who) {
+  std::vector<std::string> e;
+  if (r.exhausted) {
+    e.push_back(who + ": a wrk thread ran out of distinct packages to opt out (raise --packages)");
+  }
+  if (r.other != 0) {
+    e.push_back(who + ": " + std::to_string(r.other) +
+                " unexpected answers, the first: " + r.first_error);
+  }
+  if (r.unusable != 0) {
+    e.push_back(who + ": " + std::to_string(r.unusable) +
+                " answers the script could not use: " + r.first_error);
+  }
+  if (r.socket_errors() != 0) {
+    e.push_back(who + ": socket errors: connect " + std::to_string(r.connect_errors) + ", read " +
+                std::to_string(r.read_errors) + ", write " + std::to_string(r.write_errors) +
+                ", timeout " + std::to_string(r.timeouts));
+  }
+  if (r.ok() == 0) e.push_back(who + ": no successful answer at all");
+  return e;
+}
+
+// The ids an opt-out was sent for: the first `sent` of each thread's slice.
+void AddSent(const ob::WrkResult& r, const std::vector<std::string>& ids,
+             std::set<std::string>& out) {
+  for (const auto& s : r.slices) {
+    for (std::size_t i = 0; i < s.sent && s.first + i < ids.size(); ++i) {
+      out.insert(ids[s.first + i]);
+    }
+  }
+}
+
+// ================================================================ start-up
+
+struct StartupResult {
+  std::size_t packages = 0;
+  bool reused = false;
+  double build_s = 0;
+  std::int64_t db_bytes = 0;
+  std::vector<double> first_line_ms, healthy_ms, idle_rss_kb;
+  std::vector<std::string> errors;
+};
+
+// One start of `serve` on `db`: spawn -> first stdout line -> first 200 from
+// /healthz, then its RSS, then SIGTERM.
+void StartOnce(const Options& o, const fs::path& db, const fs::path& dir, int k, StartupResult& r) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) ob::Die("pipe2 failed");
+  ob::SpawnOptions spawn;
+  spawn.stdout_fd = fds[1];
+  const fs::path err = dir / ("startup-" + std::to_string(k) + ".err");
+  const auto t0 = ob::Clock::now();
+  const pid_t pid = ob::Spawn(
+      {o.bin, "serve", "--listen", std::string(ob::kHost) + ":0", "--db", "sqlite:" + db.string()},
+      dir / "unused.out", err, spawn);
+  ob::RegisterChild(pid);
+  ::close(fds[1]);
+  std::string line;
+  bool eof = false;
+  const auto deadline = t0 + std::chrono::seconds(20);
+  while (line.find('\n') == std::string::npos && !eof) {
+    pollfd p{fds[0], POLLIN, 0};
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - ob::Clock::now());
+    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) {
+      ob::Die("start-up: `serve` printed no line within 20 s: " + ob::ReadFile(err));
+    }
+    char buf[512];
+    const ssize_t n = ::read(fds[0], buf, sizeof buf);
+    if (n <= 0)
+      eof = true;
+    else
+      line.append(buf, static_cast<std::size_t>(n));
+  }
+  const auto t_line = ob::Clock::now();
+  if (eof) ob::Die("start-up: `serve` exited before its first line: " + ob::ReadFile(err));
+  // The rest of its stdout (the "stopped" line) is read, so it never blocks on a full pipe.
+  std::thread drain([fd = fds[0]] {
+    char buf[512];
+    while (::read(fd, buf, sizeof buf) > 0) {
+    }
+    ::close(fd);
+  });
+  const std::string marker = "listening on http://" + std::string(ob::kHost) + ":";
+  const std::size_t at = line.find(marker);
+  const int port = at == std::string::npos ? 0 : std::atoi(line.c_str() + at + marker.size());
+  if (port <= 0) ob::Die("start-up: no port in `serve`'s first line: " + line);
+  while (HttpGetStatus(static_cast<std::uint16_t>(port), "/healthz") != 200) {
+    if (ob::Clock::now() >= deadline) ob::Die("start-up: /healthz never answered 200");
+    std::this_thread::sleep_for(std::chrono::microseconds(500));
+  }
+  const auto t_healthy = ob::Clock::now();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // idle: after its start-up work
+  r.first_line_ms.push_back(ob::Seconds(t_line - t0) * 1e3);
+  r.healthy_ms.push_back(ob::Seconds(t_healthy - t0) * 1e3);
+  r.idle_rss_kb.push_back(static_cast<double>(ProcStatusKb(pid, "VmRSS")));
+  ::kill(pid, SIGTERM);
+  const auto rc = ob::WaitFor(pid, std::chrono::seconds(20));
+  if (!rc) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+  }
+  ob::ForgetChild(pid);
+  drain.join();
+  if (!rc || *rc != 0) {
+    r.errors.push_back("start-up run " + std::to_string(k) + ": `serve` exited with " +
+                       ExitText(rc) + " on SIGTERM; its stderr: " + ob::ReadFile(err));
+  }
+}
+
+// ================================================================ output
+
+std::string Fixed(double v, int digits) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+json::object TargetJson(const Target& t) {
+  return {
+      {"what", t.what}, {"limit", t.limit}, {"value", t.value}, {"shown", t.shown}, {"met", t.met}};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  CLI::App app{
+      "HTTP benchmark (issue 7): offerledger `serve` (Release, SQLite, synchronous=FULL) against "
+      "nginx answering a static 204, both driven by wrk with the same signed requests "
+      "(bench/wrk/*.lua), in the same run. Scenarios: opt-out of distinct preloaded packages, "
+      "create quote, get quote, and a mixed checkout (a quote, then 60% opt-out / 40% booking). "
+      "Then checks the ledger against the 2xx counted, measures start-up on a million packages, "
+      "and prints one table with the targets of issue 7."};
+  app.add_option("--bin", o.bin, "The offerledger binary (a Release build)")->capture_default_str();
+  app.add_option("--wrk", o.wrk, "The wrk binary (Debian's `wrk`, with LuaJIT)")
+      ->capture_default_str();
+  app.add_option("--nginx", o.nginx, "The nginx binary (Debian's `nginx-light`)")
+      ->capture_default_str();
+  app.add_option("--scripts", o.scripts, "Directory of the wrk scenario scripts")
+      ->capture_default_str();
+  app.add_option("--threads,-t", o.threads, "wrk threads (the same for nginx and offerledger)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  app.add_option("--connections,-c", o.connections,
+                 "wrk connections in all (spread over the threads); a multiple of --threads")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
+  app.add_option("--duration,-d", o.duration_s, "Seconds of each wrk run (8 runs: 2 per scenario)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 600));
+  app.add_option("--scenarios", o.scenarios,
+                 "Which scenarios, comma-separated: optout, create_quote, get_quote, checkout "
+                 "(always run in that order)")
+      ->delimiter(',')
+      ->capture_default_str()
+      ->check(CLI::IsMember({"optout", "create_quote", "get_quote", "checkout"}));
+  app.add_option("--packages", o.packages,
+                 "Quote packages in the run ledger: built once through the real store, cached in "
+                 "--cache-dir, copied for every run. Each opt-out takes its own package, never "
+                 "twice, from its wrk thread's slice; the other scenarios read them (get quote) "
+                 "or add their own")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{20000}, std::size_t{10000000}));
+  app.add_option("--calibration-packages", o.calibration_packages,
+                 "Of those, how many the calibration run may opt out (never used again)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1000}, std::size_t{1000000}));
+  app.add_option("--calibration-seconds", o.calibration_s,
+                 "Seconds of the calibration opt-out run: it checks the Lua signer against the C++ "
+                 "one and the server's 204s, and warns when the packages may run out")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 60));
+  app.add_option("--margin", o.margin,
+                 "The warning: when the calibration's opt-out rate x duration x this exceeds the "
+                 "packages (wrk's threads rarely get equal shares of the CPU, and each has its own "
+                 "slice of ids)")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 10.0));
+  app.add_option("--startup-packages", o.startup_packages,
+                 "Packages in the start-up ledger (cached in --cache-dir); 0: no start-up "
+                 "measurement")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{0}, std::size_t{100000000}));
+  app.add_option("--startup-runs", o.startup_runs, "Starts of `serve` to take the median of")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
+  app.add_option("--cache-dir", o.cache_dir, "Where the run and start-up ledgers are cached")
+      ->capture_default_str();
+  app.add_flag("--rebuild", o.rebuild, "Rebuild the cached ledgers");
+  app.add_option("--server-threads", o.server_threads,
+                 "Pass --threads N to `offerledger serve` (0: its default)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1024));
+  app.add_option("--seed-threads", o.seed_threads, "Threads seeding ledgers")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  app.add_option("--json", o.json_out, "Also write the results to this JSON file");
+  app.add_option("--dir", o.dir, "Work directory (default: a fresh one under $TMPDIR, removed)");
+  app.add_flag("--keep", o.keep, "Keep the work directory (database, logs, wrk summaries)");
+  CLI11_PARSE(app, argc, argv);
+  if (o.connections % o.threads != 0 || o.connections < o.threads) {
+    std::fprintf(stderr, "http_bench: --connections must be a multiple of --threads\n");
+    return 2;
+  }
+  if (2 * o.calibration_packages > o.packages) {
+    std::fprintf(stderr, "http_bench: --calibration-packages must be at most half of --packages\n");
+    return 2;
+  }
+
+  ob::SetProgramName("http_bench");
+  ::signal(SIGPIPE, SIG_IGN);
+  // Ctrl-C (and SIGTERM, SIGHUP): every child is killed before we exit.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&stop_signals, s);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::thread([stop_signals] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    ob::Die(std::string("interrupted (") + strsignal(sig) + ")");
+  }).detach();
+
+  const std::string wrk = ob::FindProgram(o.wrk);
+  const std::string nginx = ob::FindProgram(o.nginx);
+  if (!fs::exists(o.bin)) ob::Die("no server binary at " + o.bin + " (see --bin)");
+  if (wrk.empty())
+    ob::Die("no wrk (" + o.wrk + "): `apt-get install wrk` (scripts/install-deps.sh)");
+  if (nginx.empty()) {
+    ob::Die("no nginx (" + o.nginx + "): `apt-get install nginx-light` (scripts/install-deps.sh)");
+  }
+  if (!fs::exists(fs::path(o.scripts) / "common.lua")) ob::Die("no wrk scripts in " + o.scripts);
+  std::set<std::string> want(o.scenarios.begin(), o.scenarios.end());
+
+  if (!o.dir.empty() && fs::exists(fs::path(o.dir) / "bench.db")) {
+    ob::Die((fs::path(o.dir) / "bench.db").string() + " exists already");
+  }
+  const ob::WorkDir work(o.dir, o.keep);
+  const fs::path& dir = work.path();
+  if (o.dir.empty() && !o.keep) {
+    ob::SetAtDie([dir] {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    });
+  }
+  const fs::path db_path = dir / "bench.db";
+  const std::string db_url = "sqlite:" + db_path.string();
+  const unsigned cores = std::thread::hardware_concurrency();
+  double load[3] = {0, 0, 0};
+  ::getloadavg(load, 3);
+  const std::string build_type = BuildType(o.bin);
+  std::printf(
+      "http_bench: %u cores shared by the server (or nginx), wrk and whatever else runs "
+      "(load average %.2f)\n  server %s (%s build%s)\n  wrk %s -t%d -c%d -d%ds\n",
+      cores, load[0], o.bin.c_str(), build_type.c_str(),
+      build_type == "Release" ? "" : "; issue 7's figures are for a Release build", wrk.c_str(),
+      o.threads, o.connections, o.duration_s);
+  std::fflush(stdout);
+
+  ob::WrkOptions wo;
+  wo.wrk = wrk;
+  wo.scripts = o.scripts;
+  wo.threads = o.threads;
+  wo.connections = o.connections;
+  wo.seconds = o.duration_s;
+  std::vector<std::string> errors;  // anything that makes the exit status 1
+  json::object out;
+
+  // ---- the run ledger: built once (cached), copied for this run, `partner add`
+  ob::SeedOptions seed;
+  seed.threads = o.seed_threads;
+  Phase building("building the cached run ledger", 7200);
+  const ob::CachedLedgerInfo run_ledger =
+      ob::CachedLedger(o.cache_dir, "run-ledger", ob::kPartner, o.packages, seed, o.rebuild);
+  building.End();
+
+  Phase setup("setting up (copy, partner add, calibration)", 300 + o.calibration_s);
+  const auto t_copy = ob::Clock::now();
+  ob::CopyLedger(run_ledger.path, db_path);
+  const std::vector<std::string> all_ids = ob::ReadPackageIds(db_path);
+  if (all_ids.size() != o.packages) {
+    ob::Die(run_ledger.path.string() + " holds " + std::to_string(all_ids.size()) +
+            " packages, not " + std::to_string(o.packages) + " (--rebuild)");
+  }
+  const ob::Credentials creds = ob::AddPartner(o.bin, dir, db_url);
+  std::printf("run ledger: %s packages from %s (%s), copied in %.1f s\n",
+              Thousands(all_ids.size()).c_str(), run_ledger.path.c_str(),
+              run_ledger.reused ? "cached" : "built now", ob::Seconds(ob::Clock::now() - t_copy));
+  // The first packages for the calibration, the others for the measured runs.
+  const std::vector<std::string> calib_ids(
+      all_ids.begin(), all_ids.begin() + static_cast<std::ptrdiff_t>(o.calibration_packages));
+  const std::vector<std::string> ids(
+      all_ids.begin() + static_cast<std::ptrdiff_t>(o.calibration_packages), all_ids.end());
+  WriteLines(dir / "calibration-ids.txt", calib_ids);
+  const fs::path ids_file = dir / "ids.txt";
+  WriteLines(ids_file, ids);
+  Expected expected;
+  expected.seeded = all_ids.size();
+
+  // ---- the reference server, and ours
+  ob::NginxReference reference(nginx, dir / "nginx");
+  std::printf("  reference: %s on 127.0.0.1:%u (1 worker, access log off, `return 204`)\n",
+              reference.version().c_str(), reference.port());
+  expected.http_since = NowMicros();
+  ServerUnderTest sut(o, dir, db_url);
+  sut.Start();
+  std::printf("  %s\n", sut.server().first_line().c_str());
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const std::int64_t idle_rss_start_kb = ProcStatusKb(sut.server().pid(), "VmRSS");
+  std::int64_t idle_rss_end_kb = -1;
+  std::fflush(stdout);
+
+  // ---- calibration: the signer, the server's 204s, and whether the packages suffice
+  ob::WrkOptions calib_wo = wo;
+  calib_wo.seconds = o.calibration_s;
+  const fs::path selftest = dir / "selftest.txt";
+  const ob::WrkResult calib =
+      ob::RunWrk(calib_wo, "optout", sut.server().port(),
+                 {"ids=" + (dir / "calibration-ids.txt").string(), "selftest=" + selftest.string()},
+                 creds, dir / "calibration.json", dir / "wrk-calibration");
+  // The Lua signer against the C++ one, byte for byte.
+  const std::string lua_auth = ob::ReadFile(selftest);
+  const std::string fixed_date = "Thu, 04 Nov 2021 18:07:11 GMT";
+  const std::string cpp_auth = offerledger::BuildAuthorization(
+      creds.api_key, creds.api_secret, offerledger::Algorithm::kHmacSha512,
+      {"(request-target)", "date"}, "POST",
+      "/x/partners/" + std::string(ob::kPartner) + "/bookings/PYWUR-TAPHT-INS/opt_out",
+      [&](std::string_view name) -> std::optional<std::string_view> {
+        if (name == "date") return fixed_date;
+        return std::nullopt;
+      });
+  if (lua_auth != cpp_auth) {
+    ob::Die(
+        "the Lua signer (bench/wrk/common.lua) disagrees with the C++ one for the same "
+        "request:\n  lua: " +
+        lua_auth + "\n  C++: " + cpp_auth);
+  }
+  // Running out of ids here only means the rate is higher than the chunk can show.
+  ob::WrkResult calib_checked = calib;
+  calib_checked.exhausted = false;
+  if (const auto e = RunErrors(calib_checked, "calibration"); !e.empty() || calib.s204 == 0) {
+    std::string all;
+    for (const auto& x : e) all += "\n  " + x;
+    ob::Die("the calibration opt-out run failed (the signed requests must get 204):" + all +
+            "\nserver stderr: " + sut.server().stderr_text());
+  }
+  const double calib_rate = calib.ok_per_second();
+  std::printf(
+      "calibration: %s opt-outs in %.1f s, %.0f/s%s; the Lua signer agrees with the C++ "
+      "one, and the server accepts it\n",
+      Thousands(calib.s204).c_str(), calib.seconds, calib_rate,
+      calib.exhausted ? " (ran out of packages: faster than that)" : "");
+  AddSent(calib, calib_ids, expected.optout_sent);
+  expected.optout_204 += calib.s204;
+  expected.optout_unanswered += calib.unanswered();
+  if (calib.exhausted || calib_rate * o.duration_s * o.margin > static_cast<double>(ids.size())) {
+    std::printf(
+        "  WARNING: at this rate the opt-out run may use up its %s packages (each wrk "
+        "thread has its own slice): raise --packages\n",
+        Thousands(ids.size()).c_str());
+  }
+  setup.End();
+  const double run_limit = 4.0 * (o.duration_s + 60) + 60;
+
+  std::vector<ScenarioResult> results;
+  std::vector<std::pair<std::string, Check>> checks;
+  std::vector<std::string> stops;  // "after opt-out: exit 0 in 0.03 s"
+  auto stop_and_check = [&](const std::string& after) {
+    auto [rc, s] = sut.Stop();
+    char buf[128];
+    std::snprintf(buf, sizeof buf, " in %.2f s", s);
+    stops.push_back("after " + after + ": exit " + ExitText(rc) + buf);
+    if (rc != 0) {
+      errors.push_back("the server exited with " + ExitText(rc) + " on SIGTERM after " + after +
+                       "; its stderr: " + sut.last_stderr());
+    }
+    Check c = CheckLedger(ReadLedger(db_path, expected.http_since), expected);
+    if (!c.ok) errors.push_back("durability check after " + after + " failed");
+    std::printf(
+        "durability after %s (server stopped with SIGTERM: exit %s in %.2f s; %s read "
+        "directly): %s\n",
+        after.c_str(), ExitText(rc).c_str(), s, db_path.filename().c_str(), c.ok ? "OK" : "FAILED");
+    for (const auto& l : c.lines) std::printf("  %s\n", l.c_str());
+    std::fflush(stdout);
+    checks.emplace_back(after, std::move(c));
+  };
+
+  const std::vector<std::string> order{"optout", "create_quote", "get_quote", "checkout"};
+  for (const std::string& name : order) {
+    if (want.count(name) == 0) continue;
+    Phase phase("the " + name + " scenario", run_limit);
+    ScenarioResult sr;
+    sr.name = name;
+    sr.label = Label(name);
+    sr.ratio_target = RatioTarget(name);
+    const std::vector<std::string> ids_arg{"ids=" + ids_file.string()};
+    std::vector<std::string> ref_args = ids_arg;
+    ref_args.push_back("reference=1");
+    sr.nginx = ob::RunWrk(wo, name, reference.port(), ref_args, creds, dir / (name + "-nginx.json"),
+                          dir / ("wrk-" + name + "-nginx"));
+    for (auto& e : RunErrors(sr.nginx, "nginx")) sr.errors.push_back(e);
+
+    const pid_t pid = sut.server().pid();
+    if (!ResetPeakRss(pid)) sr.errors.push_back("cannot reset the server's peak RSS");
+    const double cpu0 = ob::ProcessCpuSeconds(pid);
+    const Micros from = NowMicros();
+    sr.server =
+        ob::RunWrk(wo, name, sut.server().port(), ids_arg, creds,
+                   dir / (name + "-offerledger.json"), dir / ("wrk-" + name + "-offerledger"));
+    sr.peak_rss_kb = ProcStatusKb(pid, "VmHWM");
+    const double cpu = ob::ProcessCpuSeconds(pid) - cpu0;
+    for (auto& e : RunErrors(sr.server, "offerledger")) sr.errors.push_back(e);
+    if (sr.server.ok() > 0) sr.server_cpu_us = cpu / static_cast<double>(sr.server.ok()) * 1e6;
+    const double nginx_rps = sr.nginx.ok_per_second();
+    sr.ratio = nginx_rps > 0 ? sr.server.ok_per_second() / nginx_rps : 0;
+    for (const auto& e : sr.errors) errors.push_back(sr.label + ": " + e);
+
+    std::printf(
+        "%-17s nginx %9.0f req/s   offerledger %9.0f req/s   ratio %.2f   p50 %s  p99 %s  "
+        "p99.9 %s  peak RSS %s\n",
+        sr.label.c_str(), nginx_rps, sr.server.ok_per_second(), sr.ratio,
+        Ms(static_cast<double>(sr.server.p50_us)).c_str(),
+        Ms(static_cast<double>(sr.server.p99_us)).c_str(),
+        Ms(static_cast<double>(sr.server.p999_us)).c_str(), Mb(sr.peak_rss_kb).c_str());
+    for (const auto& e : sr.errors) std::printf("  ERROR %s\n", e.c_str());
+    std::fflush(stdout);
+
+    if (name == "optout") {
+      AddSent(sr.server, ids, expected.optout_sent);
+      expected.optout_204 += sr.server.s204;
+      expected.optout_unanswered += sr.server.unanswered();
+    } else if (name == "create_quote" || name == "checkout") {
+      Expected::Window w;
+      w.scenario = name;
+      w.from = from;
+      w.n201 = sr.server.s201;
+      w.n204 = name == "checkout" ? sr.server.s204 : 0;
+      w.n200 = name == "checkout" ? sr.server.s200 : 0;
+      w.unanswered = sr.server.unanswered();
+      w.sends_optouts = w.sends_bookings = name == "checkout";
+      expected.windows.push_back(w);
+    }
+    results.push_back(std::move(sr));
+    phase.End();
+
+    if (name == "optout") {
+      stop_and_check("the opt-out scenario");
+      sut.Start();
+      std::printf("  %s\n", sut.server().first_line().c_str());
+    }
+  }
+  {
+    Phase phase("the final stop and check", 120);
+    std::this_thread::sleep_for(std::chrono::seconds(1));  // idle, after the last run
+    idle_rss_end_kb = ProcStatusKb(sut.server().pid(), "VmRSS");
+    stop_and_check(want.count("checkout") != 0 ? "the checkout scenario" : "the last scenario");
+    reference.Stop();
+    phase.End();
+  }
+
+  // ---- start-up on a million packages
+  StartupResult startup;
+  if (o.startup_packages > 0) {
+    Phase phase("the start-up measurement", 7200);
+    const ob::CachedLedgerInfo ledger = ob::CachedLedger(
+        o.cache_dir, "startup-ledger", ob::kPartner, o.startup_packages, seed, o.rebuild);
+    startup.packages = o.startup_packages;
+    startup.reused = ledger.reused;
+    startup.build_s = ledger.build_seconds;
+    const fs::path& db = ledger.path;
+    std::error_code ec;
+    startup.db_bytes = static_cast<std::int64_t>(fs::file_size(db, ec));
+    for (int k = 1; k <= o.startup_runs; ++k) StartOnce(o, db, dir, k, startup);
+    for (const auto& e : startup.errors) errors.push_back(e);
+    phase.End();
+  }
+
+  // ---- the table
+  std::vector<Target> targets;
+  auto target = [&](std::string what, std::string limit, double value, std::string shown,
+                    bool met) {
+    targets.push_back({std::move(what), std::move(limit), value, std::move(shown), met});
+    return met ? "MET" : "MISSED";
+  };
+  std::printf("\n%-17s %12s %18s %6s  %-22s %9s %9s %9s %10s %9s\n", "scenario", "nginx req/s",
+              "offerledger req/s", "ratio", "target", "p50", "p99", "p99.9", "peak RSS", "cpu/req");
+  std::int64_t peak_kb = 0;
+  for (const auto& r : results) {
+    std::string tgt = "-";
+    if (r.ratio_target) {
+      tgt = ">= " + Fixed(*r.ratio_target, 2) + " " +
+            target(r.label + ": req/s ratio to nginx", ">= " + Fixed(*r.ratio_target, 2), r.ratio,
+                   Fixed(r.ratio, 2), r.ratio >= *r.ratio_target);
+    }
+    peak_kb = std::max(peak_kb, r.peak_rss_kb);
+    std::printf("%-17s %12.0f %18.0f %6.2f  %-22s %9s %9s %9s %10s %6.0f us\n", r.label.c_str(),
+                r.nginx.ok_per_second(), r.server.ok_per_second(), r.ratio, tgt.c_str(),
+                Ms(static_cast<double>(r.server.p50_us)).c_str(),
+                Ms(static_cast<double>(r.server.p99_us)).c_str(),
+                Ms(static_cast<double>(r.server.p999_us)).c_str(), Mb(r.peak_rss_kb).c_str(),
+                r.server_cpu_us);
+    if (r.name == "optout") {
+      const double p99_ms = static_cast<double>(r.server.p99_us) / 1000.0;
+      const char* met =
+          target("opt-out: p99 latency at " + std::to_string(o.connections) + " connections",
+                 "<= 5 ms", p99_ms, Ms(static_cast<double>(r.server.p99_us)), p99_ms <= 5.0);
+      std::printf("%-17s %12s %18s %6s  %-22s\n", "", "", "", "",
+                  ("p99 <= 5 ms " + std::string(met)).c_str());
+    }
+  }
+  std::printf(
+      "(req/s: 2xx answers per second of the run; latency and peak RSS: offerledger's; "
+      "cpu/req: the server's CPU time per 2xx)\n");
+  if (idle_rss_start_kb > 0) {
+    // Idle: after start-up, and again after the runs (what the process kept).
+    const std::int64_t idle = std::max(idle_rss_start_kb, idle_rss_end_kb);
+    const std::string idle_met =
+        target("server idle RSS (after start-up and after the runs)", "<= 64 MB",
+               static_cast<double>(idle) / 1024.0, Mb(idle), idle <= 64 * 1024);
+    const std::string peak_met =
+        target("server peak RSS under load", "<= 256 MB", static_cast<double>(peak_kb) / 1024.0,
+               Mb(peak_kb), peak_kb <= 256 * 1024);
+    std::printf(
+        "server RSS (%s packages): idle %s after start-up, %s after the runs: <= 64 MB %s; "
+        "peak under load %s: <= 256 MB %s\n",
+        Thousands(expected.seeded).c_str(), Mb(idle_rss_start_kb).c_str(),
+        Mb(idle_rss_end_kb).c_str(), idle_met.c_str(), Mb(peak_kb).c_str(), peak_met.c_str());
+  }
+  if (!startup.healthy_ms.empty()) {
+    const double line_ms = Median(startup.first_line_ms);
+    const double healthy_ms = Median(startup.healthy_ms);
+    const double rss_kb = Median(startup.idle_rss_kb);
+    const std::string n = Thousands(startup.packages);
+    const std::string start_met =
+        target("start-up with " + n + " packages (spawn to the first 200 from /healthz)",
+               "<= 200 ms", healthy_ms, Fixed(healthy_ms, 0) + " ms", healthy_ms <= 200);
+    const std::string rss_met =
+        target("server idle RSS after start-up with " + n + " packages", "<= 64 MB",
+               rss_kb / 1024.0, Mb(static_cast<std::int64_t>(rss_kb)), rss_kb <= 64 * 1024);
+    std::printf(
+        "start-up with %s packages (%.1f GB): first line after %.0f ms, /healthz 200 after "
+        "%.0f ms (median of %zu): <= 200 ms %s; idle RSS %s: <= 64 MB %s\n",
+        n.c_str(), static_cast<double>(startup.db_bytes) / 1e9, line_ms, healthy_ms,
+        startup.healthy_ms.size(), start_met.c_str(), Mb(static_cast<std::int64_t>(rss_kb)).c_str(),
+        rss_met.c_str());
+  }
+  bool durable = true;
+  for (const auto& [after, c] : checks) durable = durable && c.ok;
+  std::printf(
+      "durability: %s -- every 204 has its opted_out row (and every 201 its package, "
+      "every 200 its booked row); rows beyond them only from requests wrk abandoned in "
+      "flight at its deadline (at most one per connection)\n",
+      durable ? "OK" : "FAILED");
+
+  // ---- JSON
+  if (!o.json_out.empty()) {
+    out["cores"] = cores;
+    out["load_average"] = load[0];
+    out["note"] =
+        "the server (or nginx) and wrk share the machine's cores; latency and RSS are the "
+        "server's; req/s counts 2xx answers";
+    out["binary"] = o.bin;
+    out["build_type"] = build_type;
+    out["nginx"] = reference.version();
+    out["wrk"] = json::object{{"binary", wrk},
+                              {"threads", o.threads},
+                              {"connections", o.connections},
+                              {"duration_s", o.duration_s}};
+    out["packages_seeded"] = expected.seeded;
+    out["run_ledger"] = json::object{{"path", run_ledger.path.string()},
+                                     {"reused", run_ledger.reused},
+                                     {"build_seconds", run_ledger.build_seconds}};
+    out["calibration"] =
+        json::object{{"opt_outs_per_second", calib_rate}, {"run", ob::WrkJson(calib)}};
+    json::array scen;
+    for (const auto& r : results) {
+      json::object s{{"scenario", r.name},
+                     {"label", r.label},
+                     {"nginx", ob::WrkJson(r.nginx)},
+                     {"offerledger", ob::WrkJson(r.server)},
+                     {"ratio", r.ratio},
+                     {"peak_rss_kb", r.peak_rss_kb},
+                     {"server_cpu_us_per_request", r.server_cpu_us}};
+      if (r.ratio_target) s["ratio_target"] = *r.ratio_target;
+      json::array errs;
+      for (const auto& e : r.errors) errs.push_back(json::string(e));
+      s["errors"] = std::move(errs);
+      scen.push_back(std::move(s));
+    }
+    out["scenarios"] = std::move(scen);
+    out["idle_rss_kb"] =
+        json::object{{"after_start", idle_rss_start_kb}, {"after_runs", idle_rss_end_kb}};
+    if (!startup.healthy_ms.empty()) {
+      out["startup"] = json::object{{"packages", startup.packages},
+                                    {"db_bytes", startup.db_bytes},
+                                    {"ledger_reused", startup.reused},
+                                    {"ledger_build_seconds", startup.build_s},
+                                    {"first_line_ms_median", Median(startup.first_line_ms)},
+                                    {"healthz_ms_median", Median(startup.healthy_ms)},
+                                    {"idle_rss_kb_median", Median(startup.idle_rss_kb)},
+                                    {"first_line_ms", json::value_from(startup.first_line_ms)},
+                                    {"healthz_ms", json::value_from(startup.healthy_ms)},
+                                    {"idle_rss_kb", json::value_from(startup.idle_rss_kb)}};
+    }
+    json::array dur;
+    for (const auto& [after, c] : checks) {
+      json::object d = c.detail;
+      d["after"] = after;
+      json::array lines;
+      for (const auto& l : c.lines) lines.push_back(json::string(l));
+      d["lines"] = std::move(lines);
+      dur.push_back(std::move(d));
+    }
+    out["durability"] = json::object{{"ok", durable}, {"checks", std::move(dur)}};
+    json::array st;
+    for (const auto& s : stops) st.push_back(json::string(s));
+    out["server_stops"] = std::move(st);
+    json::array tj;
+    for (const auto& t : targets) tj.push_back(TargetJson(t));
+    out["targets"] = std::move(tj);
+    json::array ej;
+    for (const auto& e : errors) ej.push_back(json::string(e));
+    out["errors"] = std::move(ej);
+    out["pass"] = errors.empty();
+    ob::WriteJsonFile(o.json_out, out);
+  }
+
+  if (o.keep) std::printf("work directory kept: %s\n", dir.c_str());
+  if (!errors.empty()) {
+    std::printf("FAILED:\n");
+    for (const auto& e : errors) std::printf("  %s\n", e.c_str());
+    std::fflush(stdout);
+    return 1;
+  }
+  return 0;
+}
