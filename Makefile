@@ -30,18 +30,24 @@ run: build
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 
-# Micro benchmarks, then the opt-out load benchmark against the real server,
-# then one table; JSON in $(BUILD_DIR)/bench/results.json. See bench/README.md.
+# Micro benchmarks, then the HTTP benchmark (wrk against the real server and against
+# nginx, durability check, start-up on a million packages; ~2-3 minutes, plus a few
+# minutes the first time to build its cached ledgers), then one table; JSON in
+# $(BUILD_DIR)/bench/results.json. See bench/README.md.
+#   make bench BUILD_DIR=build-bench BENCH_HTTP_ARGS='--duration 20 --connections 128'
+# The opt-out group-commit benchmark (1 vs 32 connections) is separate:
+#   $(BUILD_DIR)/bench/optout_load
 BENCH_OUT        ?= $(BUILD_DIR)/bench
 BENCH_MICRO_ARGS ?= --benchmark_min_time=0.2 --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
-BENCH_LOAD_ARGS  ?=
+BENCH_HTTP_ARGS  ?=
 bench: build
 	@mkdir -p $(BENCH_OUT)
 	$(BUILD_DIR)/bench/micro_bench $(BENCH_MICRO_ARGS) \
 	  --benchmark_out=$(BENCH_OUT)/micro.json --benchmark_out_format=json
-	$(BUILD_DIR)/bench/optout_load --bin $(BUILD_DIR)/offerledger --json $(BENCH_OUT)/optout.json $(BENCH_LOAD_ARGS)
+	$(BUILD_DIR)/bench/http_bench --bin $(BUILD_DIR)/offerledger --cache-dir $(BENCH_OUT) \
+	  --json $(BENCH_OUT)/http.json $(BENCH_HTTP_ARGS)
 	@$(BUILD_DIR)/bench/bench_report --micro $(BENCH_OUT)/micro.json \
-	  --optout $(BENCH_OUT)/optout.json --out $(BENCH_OUT)/results.json
+	  --http $(BENCH_OUT)/http.json --out $(BENCH_OUT)/results.json
 	@if [ "$(BENCH_WITH_REPORT)" = 1 ]; then $(MAKE) --no-print-directory bench-report; fi
 
 # Scale-out on PostgreSQL: quote and opt-out throughput of 1, 2 and 4 server processes on

@@ -1,8 +1,10 @@
-// Reads the micro benchmark JSON (Google Benchmark's --benchmark_out) and the
-// opt-out load JSON (optout_load --json), prints one short table with the
-// targets of issue 7 (micro figures: median CPU time per operation), and
-// writes both into one results file.
+// Reads the micro benchmark JSON (Google Benchmark's --benchmark_out), the
+// HTTP benchmark JSON (http_bench --json) and/or the opt-out load JSON
+// (optout_load --json), prints one short table with the targets of issue 7
+// (micro figures: median CPU time per operation), and writes them all into
+// one results file.
 //
+//   bench_report --micro micro.json --http http.json --out results.json
 //   bench_report --micro micro.json --optout optout.json --out results.json
 //
 // Exit status: 0, or 1 when an input cannot be read. Missing a target is
@@ -101,11 +103,69 @@ std::map<std::string, double> MicroTimes(const json::object& micro) {
   return plain;
 }
 
+const json::object& Obj(const json::object& o, std::string_view key) {
+  static const json::object kEmpty;
+  const json::value* v = o.if_contains(key);
+  return v != nullptr && v->is_object() ? v->as_object() : kEmpty;
+}
+
+std::string Str(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+std::string Ms(double us) {
+  char buf[32];
+  const double ms = us / 1000.0;
+  std::snprintf(buf, sizeof buf, ms < 10 ? "%.2f ms" : ms < 100 ? "%.1f ms" : "%.0f ms", ms);
+  return buf;
+}
+
+// http_bench's JSON: one row per scenario (nginx and offerledger req/s, the
+// ratio, offerledger's latency and peak RSS), then every target it checked.
+void PrintHttp(const json::object& h) {
+  const json::object& wrk = Obj(h, "wrk");
+  std::printf(
+      "\nHTTP: wrk -t%d -c%d -d%ds, the same signed requests to %s (`return 204`) and "
+      "to offerledger; %d cores shared by the server, wrk and the rest of the machine\n",
+      static_cast<int>(Field(wrk, "threads")), static_cast<int>(Field(wrk, "connections")),
+      static_cast<int>(Field(wrk, "duration_s")), Str(h, "nginx").c_str(),
+      static_cast<int>(Field(h, "cores")));
+  std::printf("%-17s %12s %18s %6s %9s %9s %9s %10s\n", "scenario", "nginx req/s",
+              "offerledger req/s", "ratio", "p50", "p99", "p99.9", "peak RSS");
+  if (const json::value* sc = h.if_contains("scenarios"); sc != nullptr && sc->is_array()) {
+    for (const auto& v : sc->as_array()) {
+      if (!v.is_object()) continue;
+      const json::object& s = v.as_object();
+      const json::object& ol = Obj(s, "offerledger");
+      const json::object& lat = Obj(ol, "latency_us");
+      std::printf("%-17s %12.0f %18.0f %6.2f %9s %9s %9s %7.1f MB\n", Str(s, "label").c_str(),
+                  Field(Obj(s, "nginx"), "ok_per_second"), Field(ol, "ok_per_second"),
+                  Field(s, "ratio"), Ms(Field(lat, "p50")).c_str(), Ms(Field(lat, "p99")).c_str(),
+                  Ms(Field(lat, "p99.9")).c_str(), Field(s, "peak_rss_kb") / 1024.0);
+    }
+  }
+  if (const json::value* ts = h.if_contains("targets"); ts != nullptr && ts->is_array()) {
+    for (const auto& v : ts->as_array()) {
+      if (!v.is_object()) continue;
+      const json::object& t = v.as_object();
+      const bool met = t.contains("met") && t.at("met").is_bool() && t.at("met").as_bool();
+      std::printf("%-66s %10s   %s %s\n", Str(t, "what").c_str(), Str(t, "shown").c_str(),
+                  Str(t, "limit").c_str(), met ? "ok" : "MISSED");
+    }
+  }
+  const json::object& d = Obj(h, "durability");
+  const bool durable = d.contains("ok") && d.at("ok").is_bool() && d.at("ok").as_bool();
+  std::printf("%-66s %10s   %s\n", "durability: a row for every 2xx, none beyond in-flight",
+              durable ? "OK" : "FAILED", "(http_bench's output has the counts)");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string micro_path;
   std::string optout_path;
+  std::string http_path;
   std::string out_path;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string_view flag = argv[i];
@@ -113,13 +173,16 @@ int main(int argc, char** argv) {
       micro_path = argv[i + 1];
     } else if (flag == "--optout") {
       optout_path = argv[i + 1];
+    } else if (flag == "--http") {
+      http_path = argv[i + 1];
     } else if (flag == "--out") {
       out_path = argv[i + 1];
     }
   }
-  if (micro_path.empty() && optout_path.empty()) {
+  if (micro_path.empty() && optout_path.empty() && http_path.empty()) {
     std::fprintf(stderr,
-                 "usage: bench_report [--micro micro.json] [--optout optout.json] [--out FILE]\n");
+                 "usage: bench_report [--micro micro.json] [--http http.json] "
+                 "[--optout optout.json] [--out FILE]\n");
     return 2;
   }
 
@@ -214,6 +277,15 @@ int main(int argc, char** argv) {
                     dur_ok ? "ok (one row per 204)" : "FAILED");
       }
       results["optout"] = std::move(*optout);
+    } else {
+      ok = false;
+    }
+  }
+
+  if (!http_path.empty()) {
+    if (auto http = ReadJson(http_path); http && http->is_object()) {
+      PrintHttp(http->as_object());
+      results["http"] = std::move(*http);
     } else {
       ok = false;
     }
