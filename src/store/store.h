@@ -126,6 +126,13 @@ class Store {
   // If `work` returns an error, nothing it did is kept and that error is
   // returned. kUnavailable when the database cannot commit (disk full, ...).
   virtual Status Write(const std::function<Status(WriteTxn&)>& work) = 0;
+  // Write() without waiting for it: `done` gets what Write() would have
+  // returned, once the commit is durable or has failed, on a thread of the
+  // store's choosing (SqliteStore: its writer thread, so `done` must be
+  // quick and must not write). This default runs it on the caller's thread.
+  virtual void WriteAsync(std::function<Status(WriteTxn&)> work, std::function<void(Status)> done) {
+    done(Write(work));
+  }
 
   // Reads: committed state, never blocked by the writer.
   virtual Result<std::optional<QuotePackage>> GetPackage(std::string_view partner,

@@ -3,6 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <future>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
 
 #include "store/sqlite_test_support.h"
 #include "store/store_backends.h"
@@ -53,6 +58,72 @@ TEST_F(SqliteStoreTest, OpenCreatesFileInWalModeWithSchema) {
         << table;
   }
   EXPECT_EQ(raw.Int("SELECT count(*) FROM sqlite_master WHERE name='packages_bookings'"), 1);
+}
+
+// The checkpointer thread (wal_checkpointer.h) copies the WAL into the
+// database file while writes go on; nothing written is lost or damaged, and a
+// reopened store reads it all back.
+TEST(SqliteStoreCheckpoint, CheckpointsRunOffTheWriterThreadAndLoseNothing) {
+  TempDir dir;
+  SqliteStore::Options options;
+  options.checkpoint_pages = 8;  // a checkpoint every few commits
+  auto opened = SqliteStore::OpenSqlite(dir.File("store.db"), options);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  std::unique_ptr<SqliteStore> store = std::move(*opened);
+  std::vector<std::string> ids;
+  std::vector<std::thread> writers;
+  std::mutex mu;
+  for (int t = 0; t < 4; ++t) {
+    writers.emplace_back([&] {
+      for (int i = 0; i < 75; ++i) {
+        QuotePackage pkg = MakePackage("ACME", NowMicros());
+        ASSERT_TRUE(Insert(*store, pkg).ok());
+        std::lock_guard lock(mu);
+        ids.push_back(pkg.id);
+      }
+    });
+  }
+  for (auto& w : writers) w.join();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (store->checkpoints() == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_GT(store->checkpoints(), 0);
+  {
+    RawDb raw(dir.File("store.db"));
+    EXPECT_EQ(raw.Int("SELECT count(*) FROM packages"), 300);
+    EXPECT_EQ(raw.Text("PRAGMA integrity_check"), "ok");
+  }
+  store->Close();
+  EXPECT_EQ(store->checkpoints(), 0);  // the thread is gone after Close()
+  auto reopened = SqliteStore::OpenSqlite(dir.File("store.db"));
+  ASSERT_TRUE(reopened.ok());
+  for (const std::string& id : ids) {
+    auto got = (*reopened)->GetPackage("ACME", id);
+    ASSERT_TRUE(got.ok());
+    EXPECT_TRUE(got->has_value()) << id;
+  }
+}
+
+TEST_F(SqliteStoreTest, WriteAsyncAfterCloseIsRefusedAtOnce) {
+  store_->Close();
+  std::optional<Status> answer;
+  store_->WriteAsync([](WriteTxn&) { return Status::Ok(); },
+                     [&answer](Status st) { answer = std::move(st); });
+  ASSERT_TRUE(answer.has_value());  // on the caller's thread, before returning
+  EXPECT_EQ(answer->code(), StatusCode::kUnavailable) << answer->ToString();
+}
+
+TEST(SqliteStoreCheckpoint, ZeroPagesLeavesCheckpointsToSqlite) {
+  TempDir dir;
+  SqliteStore::Options options;
+  options.checkpoint_pages = 0;
+  auto opened = SqliteStore::OpenSqlite(dir.File("store.db"), options);
+  ASSERT_TRUE(opened.ok());
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(Insert(**opened, MakePackage("ACME", NowMicros())).ok());
+  EXPECT_EQ((*opened)->checkpoints(), 0);
+  RawDb raw(dir.File("store.db"));
+  EXPECT_EQ(raw.Int("SELECT count(*) FROM packages"), 20);
 }
 
 TEST(SqliteStoreOpen, MissingDirectoryIsAClearError) {
@@ -147,6 +218,42 @@ TEST_P(StoreTest, InsertLoadUpdate) {
     EXPECT_EQ(raw.Text("SELECT status FROM packages WHERE id='" + pkg.id + "'"), "CONFIRMED");
     EXPECT_EQ(raw.Int("SELECT booked_at FROM packages WHERE id='" + pkg.id + "'"), 2'000);
   }
+}
+
+// WriteAsync answers once the commit is durable, with what Write() would
+// return; a failing unit of work keeps nothing. Many at once all answer.
+TEST_P(StoreTest, WriteAsyncAnswersAfterTheCommit) {
+  constexpr int kWrites = 40;
+  std::vector<QuotePackage> pkgs;
+  for (int i = 0; i < kWrites; ++i) pkgs.push_back(MakePackage("LLODT", 1'000 + i));
+  std::vector<std::promise<Status>> answers(kWrites + 1);
+  for (int i = 0; i < kWrites; ++i) {
+    store_->WriteAsync([pkg = pkgs[i]](WriteTxn& txn) { return txn.InsertPackage(pkg); },
+                       [&answers, i](Status st) { answers[i].set_value(std::move(st)); });
+  }
+  QuotePackage failed = MakePackage("LLODT", 5'000);
+  store_->WriteAsync(
+      [failed](WriteTxn& txn) -> Status {
+        if (Status s = txn.InsertPackage(failed); !s.ok()) return s;
+        return Status::Invalid("changed my mind");
+      },
+      [&answers](Status st) { answers[kWrites].set_value(std::move(st)); });
+  for (int i = 0; i < kWrites; ++i) {
+    auto f = answers[i].get_future();
+    ASSERT_EQ(f.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+    const Status st = f.get();
+    EXPECT_TRUE(st.ok()) << st.ToString();
+    // Answered means committed: a reader sees it.
+    auto got = store_->GetPackage("LLODT", pkgs[i].id);
+    ASSERT_TRUE(got.ok());
+    EXPECT_TRUE(got->has_value());
+  }
+  auto f = answers[kWrites].get_future();
+  ASSERT_EQ(f.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  EXPECT_EQ(f.get().code(), StatusCode::kInvalid);
+  auto got = store_->GetPackage("LLODT", failed.id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_FALSE(got->has_value());
 }
 
 TEST_P(StoreTest, UnknownPackageIsNullopt) {

@@ -110,19 +110,19 @@ Statement& Statement::BindNull(int index) {
   return *this;
 }
 
-Result<bool> Statement::Step() {
+Result<bool> Statement::Step(std::string_view what) {
   if (bind_rc_ != SQLITE_OK) {
     return ErrorStatus(bind_rc_, sqlite3_errstr(bind_rc_), conn_->path(), "binding a parameter");
   }
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  return conn_->Error(rc, "executing a statement");
+  return conn_->Error(rc, what);
 }
 
-Status Statement::Run() {
+Status Statement::Run(std::string_view what) {
   for (;;) {
-    auto row = Step();
+    auto row = Step(what);
     if (!row.ok()) return row.status();
     if (!*row) return Status::Ok();
   }

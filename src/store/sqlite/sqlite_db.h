@@ -57,10 +57,11 @@ class Statement {
   Statement& Bind(int index, const std::optional<std::int64_t>& value);
   Statement& BindNull(int index);
 
-  // true: a row is ready to read; false: the statement is done.
-  Result<bool> Step();
+  // true: a row is ready to read; false: the statement is done. `what`
+  // names the step in an error ("committing").
+  Result<bool> Step(std::string_view what = "executing a statement");
   // Steps to completion; rows, if any, are ignored.
-  Status Run();
+  Status Run(std::string_view what = "executing a statement");
 
   bool IsNull(int column) const;
   std::int64_t Int(int column) const;

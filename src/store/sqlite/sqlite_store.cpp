@@ -1,6 +1,8 @@
 #include "store/sqlite/sqlite_store.h"
 
+#include <algorithm>
 #include <exception>
+#include <iostream>
 #include <utility>
 
 #include "common/status_macros.h"
@@ -8,6 +10,7 @@
 #include "store/sqlite/sqlite_db.h"
 #include "store/sqlite/sqlite_rollups.h"
 #include "store/sqlite/sqlite_schema.h"
+#include "store/sqlite/wal_checkpointer.h"
 
 namespace offerledger {
 
@@ -409,6 +412,10 @@ struct SqliteStore::Job {
   Status result;
   bool done = false;  // guarded by SqliteStore::mu_
   std::condition_variable cv;
+  // A WriteAsync() job owns its work, is owned by the queue (deleted by the
+  // writer after `then` ran) and has no waiter.
+  std::function<Status(Txn&)> owned_work;
+  std::function<void(Status)> then;
 };
 
 Result<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path) {
@@ -434,25 +441,36 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::OpenSqlite(const std::string& 
     return Status::Unavailable("cannot use WAL mode on SQLite database '" + path +
                                "' (journal_mode is '" + mode + "')");
   }
-  OL_RETURN_IF_ERROR(writer->Exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
-                                  "configuring the connection"));
+  OL_RETURN_IF_ERROR(
+      writer->Exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+                   "PRAGMA cache_size=-" +
+                       std::to_string(std::max(options.writer_cache_kib, 64)),
+                   "configuring the connection"));
   auto applied = sqlite::ApplyMigrations(*writer, sqlite::SchemaMigrations(), NowMicros());
   if (!applied.ok()) return applied.status();
 
+  std::unique_ptr<sqlite::WalCheckpointer> checkpointer;
+  if (options.checkpoint_pages > 0) {
+    OL_ASSIGN_OR_RETURN(checkpointer, sqlite::WalCheckpointer::Start(path, options.checkpoint_pages,
+                                                                     options.busy_timeout_ms));
+    checkpointer->Attach(*writer);
+  }
   auto readers =
       std::make_unique<ReaderPool>(path, options.read_connections, options.busy_timeout_ms);
-  std::unique_ptr<SqliteStore> store(
-      new SqliteStore(path, options, std::move(writer), std::move(readers)));
+  std::unique_ptr<SqliteStore> store(new SqliteStore(path, options, std::move(writer),
+                                                     std::move(readers), std::move(checkpointer)));
   if (Status s = store->Ping(); !s.ok()) return s;  // a reader can open and query it
   return store;
 }
 
 SqliteStore::SqliteStore(std::string path, Options options, std::unique_ptr<Connection> writer,
-                         std::unique_ptr<ReaderPool> readers)
+                         std::unique_ptr<ReaderPool> readers,
+                         std::unique_ptr<sqlite::WalCheckpointer> checkpointer)
     : path_(std::move(path)),
       options_(options),
       writer_conn_(std::move(writer)),
-      readers_(std::move(readers)) {
+      readers_(std::move(readers)),
+      checkpointer_(std::move(checkpointer)) {
   writer_ = std::thread([this] { WriterLoop(); });
   std::lock_guard lock(mu_);
   writer_id_ = writer_.get_id();
@@ -463,6 +481,11 @@ SqliteStore::~SqliteStore() { Close(); }
 SqliteStore::WriteStats SqliteStore::write_stats() const {
   std::lock_guard lock(mu_);
   return stats_;
+}
+
+long long SqliteStore::checkpoints() const {
+  std::lock_guard lock(close_mu_);
+  return checkpointer_ ? checkpointer_->checkpoints() : 0;
 }
 
 std::int64_t SqliteStore::pending_writes() const {
@@ -485,8 +508,13 @@ void SqliteStore::Close() {
   }
   work_cv_.notify_all();
   if (writer_.joinable()) writer_.join();  // drains the queue first
-  readers_->Close();                       // waits for reads in flight
-  writer_conn_.reset();                    // last: it checkpoints the WAL
+  if (checkpointer_) {
+    checkpointer_->Detach(*writer_conn_);
+    checkpointer_->Stop();
+    checkpointer_.reset();  // its connection closes before the writer's
+  }
+  readers_->Close();     // waits for reads in flight
+  writer_conn_.reset();  // last: it checkpoints the WAL
   closed_ = true;
 }
 
@@ -508,6 +536,27 @@ Status SqliteStore::Write(const std::function<Status(WriteTxn&)>& work) {
   return Submit([&work](Txn& txn) { return work(txn); });
 }
 
+void SqliteStore::WriteAsync(std::function<Status(WriteTxn&)> work,
+                             std::function<void(Status)> done) {
+  auto job = std::make_unique<Job>();
+  job->owned_work = [work = std::move(work)](Txn& txn) { return work(txn); };
+  job->work = &job->owned_work;
+  job->then = std::move(done);
+  {
+    std::lock_guard lock(mu_);
+    if (std::this_thread::get_id() == writer_id_) {
+      job->result = Status::Internal("WriteAsync() called from inside a Write() job");
+    } else if (closing_) {
+      job->result = Closed();
+    } else {
+      queue_.push_back(job.release());
+      work_cv_.notify_one();
+      return;
+    }
+  }
+  job->then(std::move(job->result));
+}
+
 void SqliteStore::WriterLoop() {
   std::vector<Job*> batch;
   batch.reserve(static_cast<std::size_t>(options_.max_batch));
@@ -526,17 +575,29 @@ void SqliteStore::WriterLoop() {
   }
 }
 
+namespace {
+
+// Transaction control through cached prepared statements: sqlite3_exec would
+// parse the text again on every call, four times per job.
+Status RunCached(Connection& c, std::string_view sql, std::string_view what) {
+  auto st = c.Prepare(sql);
+  if (!st.ok()) return st.status();
+  return st->Run(what);
+}
+
+}  // namespace
+
 void SqliteStore::RunBatch(std::vector<Job*>& batch) {
   Connection& c = *writer_conn_;
   std::int64_t failed_jobs = 0;
   std::optional<Status> batch_error;  // set when nothing of the batch can be committed
 
-  if (Status s = c.Exec("BEGIN IMMEDIATE", "starting a write transaction"); !s.ok()) {
+  if (Status s = RunCached(c, "BEGIN IMMEDIATE", "starting a write transaction"); !s.ok()) {
     batch_error = s;
   }
   for (Job* job : batch) {
     if (batch_error) break;
-    if (Status s = c.Exec("SAVEPOINT job", "starting a savepoint"); !s.ok()) {
+    if (Status s = RunCached(c, "SAVEPOINT job", "starting a savepoint"); !s.ok()) {
       batch_error = s;
       break;
     }
@@ -557,7 +618,9 @@ void SqliteStore::RunBatch(std::vector<Job*>& batch) {
       break;
     }
     if (result.ok()) {
-      if (Status s = c.Exec("RELEASE job", "releasing a savepoint"); !s.ok()) batch_error = s;
+      if (Status s = RunCached(c, "RELEASE job", "releasing a savepoint"); !s.ok()) {
+        batch_error = s;
+      }
     } else {
       ++failed_jobs;
       if (Status s = c.Exec("ROLLBACK TO job; RELEASE job", "rolling back a savepoint"); !s.ok()) {
@@ -567,24 +630,40 @@ void SqliteStore::RunBatch(std::vector<Job*>& batch) {
     job->result = std::move(result);
   }
   if (!batch_error) {
-    if (Status s = c.Exec("COMMIT", "committing"); !s.ok()) batch_error = s;
+    if (Status s = RunCached(c, "COMMIT", "committing"); !s.ok()) batch_error = s;
   }
   if (batch_error && c.InTransaction()) (void)c.Exec("ROLLBACK");
 
-  std::lock_guard lock(mu_);
-  ++stats_.batches;
-  stats_.jobs += static_cast<std::int64_t>(batch.size());
-  stats_.failed_jobs += failed_jobs;
-  if (batch_error) ++stats_.failed_batches;
-  if (static_cast<std::int64_t>(batch.size()) > stats_.largest_batch) {
-    stats_.largest_batch = static_cast<std::int64_t>(batch.size());
+  // WriteAsync() jobs are answered after the lock is released: their `then`
+  // may take other locks (an HTTP session's executor).
+  std::vector<std::unique_ptr<Job>> async_jobs;
+  {
+    std::lock_guard lock(mu_);
+    ++stats_.batches;
+    stats_.jobs += static_cast<std::int64_t>(batch.size());
+    stats_.failed_jobs += failed_jobs;
+    if (batch_error) ++stats_.failed_batches;
+    if (static_cast<std::int64_t>(batch.size()) > stats_.largest_batch) {
+      stats_.largest_batch = static_cast<std::int64_t>(batch.size());
+    }
+    for (Job* job : batch) {
+      // Nothing of the batch was applied, and a job's own answer may rest on
+      // earlier jobs' writes that are now gone: every job reports the failure.
+      if (batch_error) job->result = NotCommitted(*batch_error);
+      if (job->then) {
+        async_jobs.emplace_back(job);
+        continue;
+      }
+      job->done = true;
+      job->cv.notify_one();  // under mu_: the waiter cannot destroy the Job before this returns
+    }
   }
-  for (Job* job : batch) {
-    // Nothing of the batch was applied, and a job's own answer may rest on
-    // earlier jobs' writes that are now gone: every job reports the failure.
-    if (batch_error) job->result = NotCommitted(*batch_error);
-    job->done = true;
-    job->cv.notify_one();  // under mu_: the waiter cannot destroy the Job before this returns
+  for (auto& job : async_jobs) {
+    try {
+      job->then(std::move(job->result));
+    } catch (const std::exception& e) {  // never lose the other jobs' answers
+      std::cerr << "offerledger: a write's completion failed: " << e.what() << std::endl;
+    }
   }
 }
 
