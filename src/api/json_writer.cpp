@@ -1,17 +1,33 @@
 #include "api/json_writer.h"
 
+#include <array>
+#include <charconv>
+
 namespace offerledger {
 
-void AppendJsonString(std::string& out, std::string_view s) {
+namespace {
+
+// The bytes AppendJsonString cannot copy as they are: controls, '"', '\\',
+// and 0xE2, the first byte of U+2028/2029 (the two after it decide).
+constexpr std::array<bool, 256> kNeedsLook = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 0x20; ++c) t[c] = true;
+  t['"'] = t['\\'] = t[0xE2] = true;
+  return t;
+}();
+
+// The inside of a JSON string literal for `s`.
+void AppendEscaped(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  std::size_t run = 0;  // start of the pending run of characters that need no escape
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    // Most characters are copied as they are: append them in runs, not one by one.
-    if (c >= 0x20 && c != '"' && c != '\\' && c != 0xE2) continue;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    // Most characters are copied as they are: find the end of the run with
+    // one table look-up per byte and append the run at once.
+    const std::size_t run = i;
+    while (i < s.size() && !kNeedsLook[static_cast<unsigned char>(s[i])]) ++i;
     out.append(s.data() + run, i - run);
-    run = i + 1;
+    if (i == s.size()) break;
+    const auto c = static_cast<unsigned char>(s[i]);
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -25,18 +41,24 @@ void AppendJsonString(std::string& out, std::string_view s) {
           out += "\\u00";
           out += kHex[c >> 4];
           out += kHex[c & 0xf];
-        } else if (c == 0xE2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
+        } else if (i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
                    (static_cast<unsigned char>(s[i + 2]) == 0xA8 ||
-                    static_cast<unsigned char>(s[i + 2]) == 0xA9)) {
+                    static_cast<unsigned char>(s[i + 2]) == 0xA9)) {  // 0xE2: U+2028/2029?
           out += static_cast<unsigned char>(s[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029";
           i += 2;
-          run = i + 1;
         } else {
           out += static_cast<char>(c);
         }
     }
+    ++i;
   }
-  out.append(s.data() + run, s.size() - run);
+}
+
+}  // namespace
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  out += '"';
+  AppendEscaped(out, s);
   out += '"';
 }
 
@@ -74,6 +96,16 @@ JsonWriter& JsonWriter::Key(std::string_view key) {
   need_comma_ = false;
   return *this;
 }
+JsonWriter& JsonWriter::Key(std::string_view key, std::string_view suffix) {
+  if (need_comma_) out_ += ',';
+  out_ += '"';
+  AppendEscaped(out_, key);
+  AppendEscaped(out_, suffix);
+  out_ += "\":";
+  after_key_ = true;
+  need_comma_ = false;
+  return *this;
+}
 void JsonWriter::String(std::string_view s) {
   Separate();
   AppendJsonString(out_, s);
@@ -88,7 +120,8 @@ void JsonWriter::OptString(const std::optional<std::string>& s) {
 }
 void JsonWriter::Int(std::int64_t v) {
   Separate();
-  out_ += std::to_string(v);
+  char buf[24];
+  out_.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
   need_comma_ = true;
 }
 void JsonWriter::Bool(bool v) {
@@ -103,7 +136,7 @@ void JsonWriter::Null() {
 }
 void JsonWriter::Money(MinorUnits amount, int exponent) {
   Separate();
-  out_ += FormatDecimal(amount, exponent);
+  AppendDecimal(out_, amount, exponent);
   need_comma_ = true;
 }
 void JsonWriter::Raw(std::string_view json) {

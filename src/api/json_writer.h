@@ -26,6 +26,8 @@ class JsonWriter {
   void EndArray();
   // Object member name; the next call writes its value.
   JsonWriter& Key(std::string_view key);
+  // Member name key + suffix ("price" "_formatted"), without a temporary.
+  JsonWriter& Key(std::string_view key, std::string_view suffix);
 
   void String(std::string_view s);
   void OptString(const std::optional<std::string>& s);  // null when absent

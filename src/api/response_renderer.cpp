@@ -1,7 +1,7 @@
 #include "api/response_renderer.h"
 
 #include <algorithm>
-#include <cstdio>
+#include <charconv>
 #include <utility>
 #include <vector>
 
@@ -20,7 +20,7 @@ const Currency& CurrencyOf(const QuotePackage& pkg) {
 
 void MoneyPair(JsonWriter& w, std::string_view key, MinorUnits amount, const Currency& c) {
   w.Key(key).Money(amount, c.exponent);
-  w.Key(std::string(key) + "_formatted").String(FormatMoney(amount, c));
+  w.Key(key, "_formatted").String(FormatMoney(amount, c));
 }
 
 void OptTime(JsonWriter& w, std::string_view key, const std::optional<Micros>& t) {
@@ -32,14 +32,21 @@ void OptTime(JsonWriter& w, std::string_view key, const std::optional<Micros>& t
   }
 }
 
-// "9 13:14:46": days, then hours:minutes:seconds of the cover period.
+// "9 13:14:46": days, then hours:minutes:seconds of the cover period (what
+// printf's "%lld %02lld:%02lld:%02lld" wrote, without printf's cost).
 std::string Duration(Micros start, Micros end) {
   const std::int64_t secs = end > start ? (end - start) / kMicrosPerSecond : 0;
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%lld %02lld:%02lld:%02lld", static_cast<long long>(secs / 86400),
-                static_cast<long long>((secs / 3600) % 24), static_cast<long long>((secs / 60) % 60),
-                static_cast<long long>(secs % 60));
-  return buf;
+  char buf[40];
+  char* p = std::to_chars(buf, buf + 20, secs / 86400).ptr;
+  const auto two_digits = [&p](char before, std::int64_t v) {  // v < 100
+    *p++ = before;
+    *p++ = static_cast<char>('0' + v / 10);
+    *p++ = static_cast<char>('0' + v % 10);
+  };
+  two_digits(' ', (secs / 3600) % 24);
+  two_digits(':', (secs / 60) % 60);
+  two_digits(':', secs % 60);
+  return std::string(buf, p);
 }
 
 std::string PdsUrl(const QuotePackage& pkg, const RenderOptions& o) {

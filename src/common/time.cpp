@@ -73,9 +73,54 @@ bool Digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
 
 }  // namespace
 
+namespace {
+
+// `n` decimal digits of v, zero-padded, at p; returns the end.
+char* PutDigits(char* p, std::uint64_t v, int n) {
+  for (int i = n - 1; i >= 0; --i) {
+    p[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+  return p + n;
+}
+
+// printf does these fixed-width fields at a few hundred ns per call, and a
+// quote package has a dozen timestamps. Years 0-9999 (four digits: all real
+// ones) are written by hand; others keep the printf formatting.
+bool FourDigitYear(const Split& p) { return p.y >= 0 && p.y <= 9999; }
+
+// "YYYY-MM-DD" at p; returns the end.
+char* PutDate(char* p, const Split& s) {
+  p = PutDigits(p, static_cast<std::uint64_t>(s.y), 4);
+  *p++ = '-';
+  p = PutDigits(p, s.mo, 2);
+  *p++ = '-';
+  return PutDigits(p, s.d, 2);
+}
+
+// "YYYY-MM-DDTHH:MM:SS" at p; returns the end.
+char* PutDateTime(char* p, const Split& s) {
+  p = PutDate(p, s);
+  *p++ = 'T';
+  p = PutDigits(p, s.h, 2);
+  *p++ = ':';
+  p = PutDigits(p, s.mi, 2);
+  *p++ = ':';
+  return PutDigits(p, s.s, 2);
+}
+
+}  // namespace
+
 std::string FormatIsoMicros(Micros t) {
   const Split p = SplitMicros(t);
   char buf[40];
+  if (FourDigitYear(p)) {
+    char* e = PutDateTime(buf, p);
+    *e++ = '.';
+    e = PutDigits(e, static_cast<std::uint64_t>(p.us), 6);
+    *e++ = 'Z';
+    return std::string(buf, e);
+  }
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02u:%02u:%02u.%06lldZ", p.y, p.mo, p.d, p.h, p.mi,
                 p.s, static_cast<long long>(p.us));
   return buf;
@@ -84,6 +129,11 @@ std::string FormatIsoMicros(Micros t) {
 std::string FormatIsoOffset(Micros t) {
   const Split p = SplitMicros(t);
   char buf[40];
+  if (FourDigitYear(p)) {
+    char* e = PutDateTime(buf, p);
+    for (const char c : std::string_view("+00:00")) *e++ = c;
+    return std::string(buf, e);
+  }
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02u:%02u:%02u+00:00", p.y, p.mo, p.d, p.h, p.mi,
                 p.s);
   return buf;
@@ -92,6 +142,7 @@ std::string FormatIsoOffset(Micros t) {
 std::string FormatDate(Micros t) {
   const Split p = SplitMicros(t);
   char buf[16];
+  if (FourDigitYear(p)) return std::string(buf, PutDate(buf, p));
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", p.y, p.mo, p.d);
   return buf;
 }

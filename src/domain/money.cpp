@@ -1,5 +1,6 @@
 #include "domain/money.h"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <cstdint>
@@ -36,29 +37,62 @@ const Currency* FindCurrency(std::string_view code) {
   return nullptr;
 }
 
-std::string FormatDecimal(MinorUnits amount, int exponent) {
-  const bool neg = amount < 0;
-  // Work in unsigned to format INT64_MIN safely.
-  const std::uint64_t mag = neg ? ~static_cast<std::uint64_t>(amount) + 1 : amount;
-  const auto scale = static_cast<std::uint64_t>(Pow10(exponent));
-  std::string out = neg ? "-" : "";
-  out += std::to_string(mag / scale);
-  if (exponent > 0) {
-    std::string frac = std::to_string(mag % scale);
-    out += '.';
-    out.append(static_cast<std::size_t>(exponent) - frac.size(), '0');
-    out += frac;
+namespace {
+
+// Exponents beyond 18 mean nothing here: 10^19 does not fit in 64 bits.
+constexpr int kMaxExponent = 18;
+
+// Room for the text of any magnitude with any exponent up to kMaxExponent:
+// 20 digits, a point, up to 18 zeros before them, a sign.
+constexpr std::size_t kDecimalBuf = 48;
+
+// The decimal text of `mag` with `exponent` fraction digits, written
+// backwards so as to end at `end`; returns where it starts.
+char* WriteUnsignedDecimal(char* end, std::uint64_t mag, int exponent) {
+  exponent = std::min(exponent, kMaxExponent);
+  char* p = end;
+  for (int i = 0; i < exponent; ++i) {
+    *--p = static_cast<char>('0' + mag % 10);
+    mag /= 10;
   }
+  if (exponent > 0) *--p = '.';
+  do {
+    *--p = static_cast<char>('0' + mag % 10);
+    mag /= 10;
+  } while (mag != 0);
+  return p;
+}
+
+std::uint64_t Magnitude(MinorUnits amount) {
+  // In unsigned, so that INT64_MIN has one too.
+  return amount < 0 ? ~static_cast<std::uint64_t>(amount) + 1 : static_cast<std::uint64_t>(amount);
+}
+
+}  // namespace
+
+void AppendDecimal(std::string& out, MinorUnits amount, int exponent) {
+  char buf[kDecimalBuf];
+  char* end = buf + sizeof buf;
+  char* p = WriteUnsignedDecimal(end, Magnitude(amount), exponent);
+  if (amount < 0) *--p = '-';
+  out.append(p, end);
+}
+
+std::string FormatDecimal(MinorUnits amount, int exponent) {
+  std::string out;
+  AppendDecimal(out, amount, exponent);
   return out;
 }
 
 std::string FormatMoney(MinorUnits amount, const Currency& currency) {
+  char buf[kDecimalBuf];
+  char* end = buf + sizeof buf;
+  char* digits = WriteUnsignedDecimal(end, Magnitude(amount), currency.exponent);
   std::string out;
+  out.reserve(1 + currency.symbol.size() + static_cast<std::size_t>(end - digits));
   if (amount < 0) out += '-';
   out += currency.symbol;
-  std::string digits = FormatDecimal(amount, currency.exponent);
-  if (amount < 0) digits.erase(0, 1);
-  out += digits;
+  out.append(digits, end);
   return out;
 }
 

@@ -24,6 +24,8 @@ const Currency* FindCurrency(std::string_view code);
 // "2.01" / "-0.50" / "1500" (JPY): the amount as a decimal string with exactly
 // the currency's number of fraction digits.
 std::string FormatDecimal(MinorUnits amount, int exponent);
+// FormatDecimal(amount, exponent) appended to `out` (no temporary string).
+void AppendDecimal(std::string& out, MinorUnits amount, int exponent);
 // "£2.01", "-A$0.50".
 std::string FormatMoney(MinorUnits amount, const Currency& currency);
 

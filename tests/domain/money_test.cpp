@@ -2,6 +2,9 @@
 
 #include <cstdint>
 #include <limits>
+#include <random>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -66,6 +69,61 @@ TEST(FormatDecimal, PadsTheFraction) {
   EXPECT_EQ(FormatDecimal(-50, 2), "-0.50");
   EXPECT_EQ(FormatDecimal(1500, 0), "1500");
   EXPECT_EQ(FormatDecimal(std::numeric_limits<std::int64_t>::min(), 2), "-92233720368547758.08");
+}
+
+// The formatting before it was hand-rolled (std::to_string of the integer
+// and fraction parts), kept as the reference the new one must equal.
+std::string ReferenceDecimal(MinorUnits amount, int exponent) {
+  const bool neg = amount < 0;
+  const std::uint64_t mag = neg ? ~static_cast<std::uint64_t>(amount) + 1 : amount;
+  std::uint64_t scale = 1;
+  for (int i = 0; i < exponent; ++i) scale *= 10;
+  std::string out = neg ? "-" : "";
+  out += std::to_string(mag / scale);
+  if (exponent > 0) {
+    std::string frac = std::to_string(mag % scale);
+    out += '.';
+    out.append(static_cast<std::size_t>(exponent) - frac.size(), '0');
+    out += frac;
+  }
+  return out;
+}
+
+TEST(FormatDecimal, EqualsTheReferenceForEveryExponent) {
+  constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  std::vector<std::int64_t> amounts = {0,   1,    -1,    9,      10,   -10,  99,       100,     101,
+                                       999, 1000, -1000, 123456, kMin, kMax, kMin + 1, kMax - 1};
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 2000; ++i) {
+    const auto v = static_cast<std::int64_t>(rng());
+    amounts.push_back(v);
+    amounts.push_back(v >> (i % 63));  // every magnitude
+  }
+  for (int exponent = 0; exponent <= 18; ++exponent) {
+    for (const std::int64_t a : amounts) {
+      ASSERT_EQ(FormatDecimal(a, exponent), ReferenceDecimal(a, exponent)) << a << " e" << exponent;
+      std::string appended = "x";
+      AppendDecimal(appended, a, exponent);
+      ASSERT_EQ(appended.substr(0, 1), "x");  // appended, not replaced
+      ASSERT_EQ(appended.substr(1), ReferenceDecimal(a, exponent));
+    }
+  }
+}
+
+TEST(FormatMoney, EqualsSignSymbolDigits) {
+  for (const char* code : {"GBP", "JPY", "CHF", "NZD"}) {
+    const Currency& c = *FindCurrency(code);
+    for (const std::int64_t a :
+         {std::int64_t{0}, std::int64_t{7}, std::int64_t{-7}, std::int64_t{123456789},
+          std::numeric_limits<std::int64_t>::min()}) {
+      const std::string digits = ReferenceDecimal(a, c.exponent);
+      std::string expected = a < 0 ? "-" : "";
+      expected += c.symbol;
+      expected += a < 0 ? digits.substr(1) : digits;
+      EXPECT_EQ(FormatMoney(a, c), expected) << code << " " << a;
+    }
+  }
 }
 
 TEST(FormatMoney, PutsTheSignBeforeTheSymbol) {
