@@ -26,6 +26,62 @@ constexpr std::array<std::pair<FieldType, std::string_view>, 9> kFieldTypeNames 
     {FieldType::kArray, "array"},
 }};
 
+// A JSON string literal exactly as boost::json::serialize writes one, which
+// canonical JSON used before (stored documents must stay byte-identical):
+// '"', '\\' and the C0 controls escaped (\b \t \n \f \r, the others as
+// \u00xx), every other byte as it is. Written in place: serialize() built a
+// std::string per string and per key.
+void AppendQuoted(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const std::size_t run = i;
+    while (i < s.size() && static_cast<unsigned char>(s[i]) >= 0x20 && s[i] != '"' &&
+           s[i] != '\\') {
+      ++i;
+    }
+    out.append(s.data() + run, i - run);
+    if (i == s.size()) break;
+    const char c = s[i++];
+    out += '\\';
+    switch (c) {
+      case '"':
+        out += '"';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      case '\b':
+        out += 'b';
+        break;
+      case '\t':
+        out += 't';
+        break;
+      case '\n':
+        out += 'n';
+        break;
+      case '\f':
+        out += 'f';
+        break;
+      case '\r':
+        out += 'r';
+        break;
+      default:
+        out += "u00";
+        out += kHex[static_cast<unsigned char>(c) >> 4];
+        out += kHex[static_cast<unsigned char>(c) & 15];
+    }
+  }
+  out += '"';
+}
+
+template <typename Int>
+void AppendInt(std::string& out, Int v) {
+  char buf[24];
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+}
+
 void AppendCanonical(const boost::json::value& v, std::string& out) {
   switch (v.kind()) {
     case boost::json::kind::null:
@@ -35,10 +91,10 @@ void AppendCanonical(const boost::json::value& v, std::string& out) {
       out += v.get_bool() ? "true" : "false";
       return;
     case boost::json::kind::int64:
-      out += std::to_string(v.get_int64());
+      AppendInt(out, v.get_int64());
       return;
     case boost::json::kind::uint64:
-      out += std::to_string(v.get_uint64());
+      AppendInt(out, v.get_uint64());
       return;
     case boost::json::kind::double_: {
       const double d = v.get_double();
@@ -52,7 +108,7 @@ void AppendCanonical(const boost::json::value& v, std::string& out) {
       return;
     }
     case boost::json::kind::string:
-      out += boost::json::serialize(v.get_string());
+      AppendQuoted(out, std::string_view(v.get_string().data(), v.get_string().size()));
       return;
     case boost::json::kind::array: {
       out += '[';
@@ -77,7 +133,7 @@ void AppendCanonical(const boost::json::value& v, std::string& out) {
       for (const auto* kv : members) {
         if (!first) out += ',';
         first = false;
-        out += boost::json::serialize(boost::json::string_view(kv->key()));
+        AppendQuoted(out, kv->key());
         out += ':';
         AppendCanonical(kv->value(), out);
       }
@@ -214,11 +270,19 @@ std::string RenderTemplate(std::string_view text,
                            const std::function<std::string(std::string_view)>& value_of) {
   std::string out;
   out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    // The text up to the next brace, in one append.
+    const auto brace = std::find_if(text.begin() + static_cast<std::ptrdiff_t>(i), text.end(),
+                                    [](char c) { return c == '{' || c == '}'; });
+    const auto next = static_cast<std::size_t>(brace - text.begin());
+    out.append(text.substr(i, next - i));
+    if (next == text.size()) break;
+    i = next;
     const char c = text[i];
-    if ((c == '{' || c == '}') && i + 1 < text.size() && text[i + 1] == c) {
+    if (i + 1 < text.size() && text[i + 1] == c) {  // "{{" or "}}"
       out += c;
-      ++i;
+      i += 2;
       continue;
     }
     if (c == '{') {
@@ -228,10 +292,11 @@ std::string RenderTemplate(std::string_view text,
         break;
       }
       out += value_of(text.substr(i + 1, close - i - 1));
-      i = close;
+      i = close + 1;
       continue;
     }
-    out += c;
+    out += c;  // a lone '}'
+    ++i;
   }
   return out;
 }

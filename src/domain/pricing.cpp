@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <functional>
 #include <system_error>
 #include <utility>
 
@@ -216,6 +217,15 @@ json::value NormalizedAmount(MinorUnits minor, int exponent) {
   return json::value(static_cast<double>(minor) / static_cast<double>(scale));
 }
 
+// Where a field is in the request ("request.0.tickets"), for its errors.
+// Built only when there is one: most requests have none, and building it
+// for every field was a string allocation per field.
+struct FieldPath {
+  const std::string& parent;
+  std::string_view key;
+  std::string str() const { return Join(parent, key); }
+};
+
 class Validator {
  public:
   explicit Validator(int exponent, std::vector<FieldError>& errors)
@@ -230,6 +240,7 @@ class Validator {
   json::object Members(const json::object& obj, const std::vector<FieldSpec>& specs,
                        const std::string& path, std::initializer_list<std::string_view> skip) {
     json::object out;
+    out.reserve(obj.size());
     for (const auto& kv : obj) {
       const std::string_view key(kv.key().data(), kv.key().size());
       if (std::find(skip.begin(), skip.end(), key) != skip.end()) continue;
@@ -239,9 +250,9 @@ class Validator {
         Add(Join(path, SafeKey(key)), kUnexpected);
         continue;
       }
-      const std::string fpath = Join(path, key);
+      const FieldPath fpath{path, key};
       if (kv.value().is_null()) {
-        if (!spec->nullable) Add(fpath, kNotNull);
+        if (!spec->nullable) Add(fpath.str(), kNotNull);
         continue;
       }
       if (auto v = Value(kv.value(), *spec, fpath)) out[key] = std::move(*v);
@@ -253,16 +264,18 @@ class Validator {
   }
 
  private:
-  void Bounds(double v, const FieldSpec& spec, const std::string& path) {
+  void Bounds(double v, const FieldSpec& spec, const FieldPath& path) {
     if (spec.minimum && v < *spec.minimum) {
-      Add(path, "Ensure this value is greater than or equal to " + Shortest(*spec.minimum) + ".");
+      Add(path.str(),
+          "Ensure this value is greater than or equal to " + Shortest(*spec.minimum) + ".");
     } else if (spec.maximum && v > *spec.maximum) {
-      Add(path, "Ensure this value is less than or equal to " + Shortest(*spec.maximum) + ".");
+      Add(path.str(),
+          "Ensure this value is less than or equal to " + Shortest(*spec.maximum) + ".");
     }
   }
 
   std::optional<json::value> Value(const json::value& v, const FieldSpec& spec,
-                                   const std::string& path) {
+                                   const FieldPath& path) {
     switch (spec.type) {
       case FieldType::kString: {
         if (!v.is_string()) return Fail(path, "Expected string.");
@@ -366,8 +379,9 @@ class Validator {
         }
         json::array out;
         out.reserve(arr.size());
+        const std::string array_path = path.str();
         for (std::size_t i = 0; i < arr.size(); ++i) {
-          const std::string ipath = Join(path, std::to_string(i));
+          const std::string ipath = Join(array_path, std::to_string(i));
           if (!arr[i].is_object()) {
             Add(ipath, "Expected object.");
             continue;
@@ -380,8 +394,8 @@ class Validator {
     return Fail(path, "Unsupported field type.");
   }
 
-  std::nullopt_t Fail(const std::string& path, std::string_view message) {
-    Add(path, message);
+  std::nullopt_t Fail(const FieldPath& path, std::string_view message) {
+    Add(path.str(), message);
     return std::nullopt;
   }
 
@@ -523,10 +537,11 @@ Result<PricedQuote> PriceProduct(const Catalog& catalog, const Product& product,
   const auto value_of = [&](std::string_view name) {
     return PlaceholderValue(product, fields, name, *currency);
   };
-  out.content.title = RenderTemplate(product.content.title, value_of);
-  out.content.description = RenderTemplate(product.content.description, value_of);
-  out.content.optout_msg = RenderTemplate(product.content.optout_msg, value_of);
-  out.content.disclaimer = RenderTemplate(product.content.disclaimer, value_of);
+  // std::ref: the std::function parameter wraps a reference, not a heap copy.
+  out.content.title = RenderTemplate(product.content.title, std::ref(value_of));
+  out.content.description = RenderTemplate(product.content.description, std::ref(value_of));
+  out.content.optout_msg = RenderTemplate(product.content.optout_msg, std::ref(value_of));
+  out.content.disclaimer = RenderTemplate(product.content.disclaimer, std::ref(value_of));
   out.fields_json = CanonicalJson(fields);
   return out;
 }
@@ -537,8 +552,9 @@ Result<PricedQuote> Catalog::PriceQuote(const json::object& quote_request,
                                         const PricingContext& ctx,
                                         const std::string& path_prefix) const {
   std::vector<FieldError> errors;
-  const std::string type_path = Join(path_prefix, "policy_type");
-  const std::string version_path = Join(path_prefix, "policy_type_version");
+  // Error paths are built only for errors (not for every quote).
+  const auto type_path = [&path_prefix] { return Join(path_prefix, "policy_type"); };
+  const auto version_path = [&path_prefix] { return Join(path_prefix, "policy_type_version"); };
   const json::value* type = quote_request.if_contains("policy_type");
   const json::value* version = quote_request.if_contains("policy_type_version");
   std::optional<std::int64_t> wanted_version;
@@ -546,26 +562,26 @@ Result<PricedQuote> Catalog::PriceQuote(const json::object& quote_request,
     if (version->is_int64()) {
       wanted_version = version->get_int64();
     } else {
-      errors.push_back({version_path, "Expected integer."});
+      errors.push_back({version_path(), "Expected integer."});
     }
   }
   const Product* product = nullptr;
   if (type == nullptr || type->is_null()) {
-    errors.push_back({type_path, std::string(kRequired)});
+    errors.push_back({type_path(), std::string(kRequired)});
   } else if (!type->is_string()) {
-    errors.push_back({type_path, "Expected string."});
+    errors.push_back({type_path(), "Expected string."});
   } else {
     const std::string_view name = View(type->get_string());
     const Product* latest = FindLatest(name);
     if (latest == nullptr) {
-      errors.push_back({type_path, "Unknown policy type " + SafeKey(name) + "."});
+      errors.push_back({type_path(), "Unknown policy type " + SafeKey(name) + "."});
     } else if (wanted_version) {
       if (*wanted_version > 0 && *wanted_version <= latest->version) {
         product = Find(name, static_cast<int>(*wanted_version));
       }
       if (product == nullptr) {
-        errors.push_back({type_path, "Unknown version " + std::to_string(*wanted_version) +
-                                         " of policy type " + std::string(name) + "."});
+        errors.push_back({type_path(), "Unknown version " + std::to_string(*wanted_version) +
+                                           " of policy type " + std::string(name) + "."});
       }
     } else if (errors.empty()) {
       product = latest;

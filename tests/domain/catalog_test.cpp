@@ -4,6 +4,9 @@
 
 #include <cstdio>
 #include <fstream>
+#include <functional>
+#include <random>
+#include <string>
 
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
@@ -387,6 +390,72 @@ TEST(Templates, PlaceholdersAndRendering) {
   EXPECT_EQ(TemplatePlaceholders("{a{b}"), std::nullopt);
   const auto value_of = [](std::string_view n) { return n == "a" ? std::string("X") : ""; };
   EXPECT_EQ(RenderTemplate("[{a}] [{b}] {{a}}", value_of), "[X] [] {a}");
+}
+
+// RenderTemplate as it was (character by character), the reference for the
+// one that copies runs.
+std::string ReferenceRender(std::string_view text,
+                            const std::function<std::string(std::string_view)>& value_of) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if ((c == '{' || c == '}') && i + 1 < text.size() && text[i + 1] == c) {
+      out += c;
+      ++i;
+      continue;
+    }
+    if (c == '{') {
+      const std::size_t close = text.find('}', i + 1);
+      if (close == std::string_view::npos) {
+        out.append(text.substr(i));
+        break;
+      }
+      out += value_of(text.substr(i + 1, close - i - 1));
+      i = close;
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+TEST(Templates, RenderingEqualsTheCharacterByCharacterReference) {
+  const auto value_of = [](std::string_view n) {
+    std::string v = "<";
+    v += n;
+    v += '>';
+    return v;
+  };
+  for (std::string_view t :
+       {"", "plain", "{a}", "{a}{b}", "x{a}y{bb}z", "{{", "}}", "{{{a}}}", "}", "a}b", "{", "ab{",
+        "ab{cd", "{}", "}{a}{", "{{a}", "{a}}", "£{price} – {{literal}} {x}!"}) {
+    EXPECT_EQ(RenderTemplate(t, value_of), ReferenceRender(t, value_of)) << t;
+  }
+  std::mt19937 rng(5);
+  const std::string_view alphabet = "ab{}{} ";
+  for (int i = 0; i < 3000; ++i) {
+    std::string t;
+    for (int n = static_cast<int>(rng() % 12); n > 0; --n) t += alphabet[rng() % alphabet.size()];
+    ASSERT_EQ(RenderTemplate(t, value_of), ReferenceRender(t, value_of)) << t;
+  }
+}
+
+// Canonical JSON writes strings and keys itself now; byte for byte what
+// boost::json::serialize wrote, stored fields_json depend on it.
+TEST(CanonicalJson, StringsExactlyAsBoostJsonSerializes) {
+  std::string every_byte;
+  for (int c = 0; c < 256; ++c) every_byte += static_cast<char>(c);
+  for (const std::string& s : {every_byte, std::string("plain"), std::string(""),
+                               std::string("\xE2\x80\xA8 \" \\ /"), std::string("a\0b", 3)}) {
+    EXPECT_EQ(CanonicalJson(json::value(s)), json::serialize(json::value(s)));
+    json::object o;
+    o[s] = 1;
+    EXPECT_EQ(CanonicalJson(o), json::serialize(o));
+  }
+  EXPECT_EQ(CanonicalJson(json::value(std::int64_t{-9223372036854775807 - 1})),
+            "-9223372036854775808");
+  EXPECT_EQ(CanonicalJson(json::value(std::uint64_t{18446744073709551615ULL})),
+            "18446744073709551615");
 }
 
 TEST(CanonicalJson, SortsKeysRecursivelyAndKeepsNumbersShort) {
