@@ -188,9 +188,10 @@ int Serve(const ServeOptions& o) {
   // Bind first, so the public URL can name the real port when --listen ends in :0.
   std::unique_ptr<PartnerApi> api;
   std::unique_ptr<PartnerRoutes> routes;
-  HttpServer server(server_opts, [&routes](const HttpRequest& req, HttpResponse& res) {
-    routes->Handle(req, res);
-  });
+  HttpServer server(server_opts, HttpServer::AsyncHandler(
+                                     [&routes](HttpRequest req, HttpServer::Respond respond) {
+                                       routes->HandleAsync(std::move(req), std::move(respond));
+                                     }));
   server_ptr = &server;
   if (Status s = server.Listen(); !s.ok()) {
     std::cerr << "offerledger serve: " << s.message() << "\n";

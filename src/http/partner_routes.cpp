@@ -125,6 +125,27 @@ void PartnerRoutes::Handle(const HttpRequest& req, HttpResponse& res) {
   }
 }
 
+void PartnerRoutes::HandleAsync(HttpRequest req, Respond respond) {
+  const Route route = MatchRoute(req.method, req.target);
+  if (route.admin || route.kind != RouteKind::kOptOut) {
+    HttpResponse res;
+    Handle(req, res);
+    return respond(std::move(res));
+  }
+  HttpResponse res;
+  std::optional<PartnerCall> call = AdmitPartnerCall(req, route, res);
+  if (!call) return respond(std::move(res));
+  if (Status s = CheckEmptyPayload(call->body); !s.ok()) {
+    SetError(res, s);
+    return respond(std::move(res));
+  }
+  api_.OptOutAsync(call->ctx, route.id, [respond = std::move(respond)](ApiReply reply) {
+    HttpResponse out;
+    SetReply(out, std::move(reply));
+    respond(std::move(out));
+  });
+}
+
 bool PartnerRoutes::AdminAuthorized(const HttpRequest& req) const {
   const auto values = req.HeaderValues("authorization");
   if (values.size() != 1) return false;
@@ -246,8 +267,9 @@ void PartnerRoutes::HandleReport(const Route& route, const std::optional<std::st
   res.body = RenderReport(*report, request->format);
 }
 
-void PartnerRoutes::HandlePartnerCall(const HttpRequest& req, const Route& route,
-                                      HttpResponse& res) {
+std::optional<PartnerRoutes::PartnerCall> PartnerRoutes::AdmitPartnerCall(const HttpRequest& req,
+                                                                          const Route& route,
+                                                                          HttpResponse& res) {
   // The rate limit comes first (CONTRACT.md "Rate limits"): it costs a hash
   // look-up in memory, whereas the signature check reads the key from the
   // database. It counts the path's partner, signed or not: a flood on a
@@ -262,7 +284,7 @@ void PartnerRoutes::HandlePartnerCall(const HttpRequest& req, const Route& route
       SetError(res, Status::RateLimited("Too many requests: slow down and retry after " + seconds +
                                         (seconds == "1" ? " second." : " seconds.")));
       res.headers.emplace_back("Retry-After", seconds);
-      return;
+      return std::nullopt;
     }
   }
 
@@ -277,51 +299,70 @@ void PartnerRoutes::HandlePartnerCall(const HttpRequest& req, const Route& route
         const ApiKey& k = **found;
         return std::optional<KeyRecord>(KeyRecord{k.partner, k.secret, k.revoked_at.has_value()});
       });
-  if (!identity.ok()) return SetError(res, identity.status());
+  if (!identity.ok()) {
+    SetError(res, identity.status());
+    return std::nullopt;
+  }
   // A key used on another partner's path learns nothing: the same 404 as a
   // package that does not exist.
   if (identity->partner != route.partner) {
-    return SetError(res, Status::NotFound("Quote package not found."));
+    SetError(res, Status::NotFound("Quote package not found."));
+    return std::nullopt;
   }
 
   auto body = ParseJsonBody(req.body);
-  if (!body.ok()) return SetError(res, body.status());
+  if (!body.ok()) {
+    SetError(res, body.status());
+    return std::nullopt;
+  }
 
-  RequestContext ctx;
+  PartnerCall call{RequestContext{}, std::move(*body)};
+  RequestContext& ctx = call.ctx;
   ctx.partner = identity->partner;
   ctx.now = now;
   if (IsWriteRoute(route.kind)) {
     const auto keys = req.HeaderValues("x-idempotency-key");
     if (keys.size() > 1) {
-      return SetError(res, Status::BadRequest("Duplicated x-idempotency-key header."));
+      SetError(res, Status::BadRequest("Duplicated x-idempotency-key header."));
+      return std::nullopt;
     }
     if (!keys.empty()) {
       if (keys[0].empty() || keys[0].size() > 255) {
-        return SetError(res, Status::BadRequest("x-idempotency-key must be 1-255 characters."));
+        SetError(res, Status::BadRequest("x-idempotency-key must be 1-255 characters."));
+        return std::nullopt;
       }
       ctx.idempotency_key = std::string(keys[0]);
       ctx.fingerprint = Fingerprint(req.method, route.path, req.body);
     }
   }
+  return call;
+}
+
+void PartnerRoutes::HandlePartnerCall(const HttpRequest& req, const Route& route,
+                                      HttpResponse& res) {
+  std::optional<PartnerCall> call = AdmitPartnerCall(req, route, res);
+  if (!call) return;
+  const RequestContext& ctx = call->ctx;
+  const boost::json::value& body = call->body;
 
   switch (route.kind) {
     case RouteKind::kCreateQuote:
-      return SetReply(res, api_.CreateQuote(ctx, *body));
+      return SetReply(res, api_.CreateQuote(ctx, body));
     case RouteKind::kGetQuote:
       return SetReply(res, api_.GetQuote(ctx, route.id));
     case RouteKind::kUpdateQuote:
-      return SetReply(res, api_.UpdateQuote(ctx, route.id, *body));
+      return SetReply(res, api_.UpdateQuote(ctx, route.id, body));
     case RouteKind::kAddQuotes:
-      return SetReply(res, api_.AddQuotes(ctx, route.id, *body));
+      return SetReply(res, api_.AddQuotes(ctx, route.id, body));
     case RouteKind::kDeleteQuotes:
-      return SetReply(res, api_.DeleteQuotes(ctx, route.id, *body));
+      return SetReply(res, api_.DeleteQuotes(ctx, route.id, body));
     case RouteKind::kOptOut:
-      if (Status s = CheckEmptyPayload(*body); !s.ok()) return SetError(res, s);
+      if (Status s = CheckEmptyPayload(body); !s.ok()) return SetError(res, s);
       return SetReply(res, api_.OptOut(ctx, route.id));
     case RouteKind::kCreateBooking:
-      return SetReply(res, api_.CreateBooking(ctx, route.id, *body));
+      return SetReply(res, api_.CreateBooking(ctx, route.id, body));
     case RouteKind::kInstantBooking:
-      return SetReply(res, api_.InstantBooking(ctx, *body));
+      return SetReply(res, api_.InstantBooking(ctx, body));
     case RouteKind::kGetBooking:
       return SetReply(res, api_.GetBooking(ctx, route.id));
     case RouteKind::kListBookings: {
@@ -336,13 +377,13 @@ void PartnerRoutes::HandlePartnerCall(const HttpRequest& req, const Route& route
       return SetReply(res, api_.ListBookings(ctx, limit, offset, list_url));
     }
     case RouteKind::kCancel:
-      return SetReply(res, api_.Cancel(ctx, route.id, *body));
+      return SetReply(res, api_.Cancel(ctx, route.id, body));
     case RouteKind::kConfirmCancellation:
-      if (Status s = CheckEmptyPayload(*body); !s.ok()) return SetError(res, s);
+      if (Status s = CheckEmptyPayload(body); !s.ok()) return SetError(res, s);
       return SetReply(res, api_.ConfirmCancellation(ctx, route.id, route.sub_id));
     case RouteKind::kPartnerConversionReport:
-      if (Status s = CheckEmptyPayload(*body); !s.ok()) return SetError(res, s);
-      return HandleReport(route, identity->partner, res);
+      if (Status s = CheckEmptyPayload(body); !s.ok()) return SetError(res, s);
+      return HandleReport(route, ctx.partner, res);
     default:
       return SetError(res, Status::NotFound("No such route: " + route.path));
   }

@@ -7,6 +7,7 @@
 // reports (analytics/conversion_report.h) of both.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,8 +51,24 @@ class PartnerRoutes {
                 RateLimiter* rate_limiter = nullptr);
 
   void Handle(const HttpRequest& req, HttpResponse& res);
+  // Handle() for HttpServer's asynchronous interface: an opt-out answers
+  // from the store's writer thread once its group commit is durable, so it
+  // holds no server thread while it waits (the hot path of issue 7); every
+  // other route answers before returning, through Handle().
+  using Respond = std::function<void(HttpResponse)>;
+  void HandleAsync(HttpRequest req, Respond respond);
 
  private:
+  // What a partner call has once it is admitted.
+  struct PartnerCall {
+    RequestContext ctx;  // the authenticated partner, now, idempotency key
+    boost::json::value body;
+  };
+  // The checks every partner call passes first: the rate limit, the
+  // signature, the key's partner against the path's, a JSON body, the
+  // idempotency key. nullopt: `res` holds the refusal.
+  std::optional<PartnerCall> AdmitPartnerCall(const HttpRequest& req, const struct Route& route,
+                                              HttpResponse& res);
   void HandlePartnerCall(const HttpRequest& req, const struct Route& route, HttpResponse& res);
   void HandleAdmin(const HttpRequest& req, const struct Route& route, HttpResponse& res);
   bool AdminAuthorized(const HttpRequest& req) const;

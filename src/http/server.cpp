@@ -69,7 +69,7 @@ class SessionBase {
 
 class HttpServer::Impl {
  public:
-  Impl(ServerOptions opts, Handler handler)
+  Impl(ServerOptions opts, AsyncHandler handler)
       : opts_(std::move(opts)),
         handler_(std::move(handler)),
         ioc_(opts_.threads),
@@ -88,7 +88,7 @@ class HttpServer::Impl {
   bool stopping() const { return stopping_.load(); }
 
   ServerOptions opts_;
-  Handler handler_;
+  AsyncHandler handler_;
   std::shared_ptr<ssl::context> tls_;  // null: plain HTTP
   asio::io_context ioc_;
   tcp::acceptor acceptor_;
@@ -200,17 +200,29 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     in.body = std::move(req.body());
     const bool keep_alive = req.keep_alive();
     const unsigned version = req.version();
+    const bool head = in.method == "HEAD";
 
-    HttpResponse out;
+    // The handler may answer at once (then Send runs inline, on this
+    // strand) or later from another thread (then it is posted here). The
+    // flag makes a second answer, or an exception after the first, harmless.
+    auto answered = std::make_shared<std::atomic<bool>>(false);
+    auto respond = [self = this->shared_from_this(), answered, version, keep_alive,
+                    head](HttpResponse out) {
+      if (answered->exchange(true)) return;
+      asio::dispatch(self->stream_.get_executor(), [self, out = std::move(out), version, keep_alive,
+                                                    head]() mutable {
+        self->Send(std::move(out), version, keep_alive && !self->server_.stopping(), head);
+      });
+    };
     try {
-      server_.handler_(in, out);
+      server_.handler_(std::move(in), respond);
     } catch (const std::exception& e) {
       std::cerr << "offerledger: handler failed: " << e.what() << "\n";
-      out = HttpResponse{};
+      HttpResponse out;
       out.status = 500;
       out.body = R"({"type":"server_error","message":"Internal server error.","errors":{}})";
+      respond(std::move(out));
     }
-    Send(std::move(out), version, keep_alive && !server_.stopping(), in.method == "HEAD");
   }
 
   void Send(HttpResponse out, unsigned version, bool keep_alive, bool head) {
@@ -385,6 +397,13 @@ void HttpServer::Impl::PollDrain(const std::shared_ptr<asio::steady_timer>& poll
 }
 
 HttpServer::HttpServer(ServerOptions opts, Handler handler)
+    : HttpServer(std::move(opts),
+                 AsyncHandler([handler = std::move(handler)](HttpRequest req, Respond respond) {
+                   HttpResponse out;
+                   handler(req, out);
+                   respond(std::move(out));
+                 })) {}
+HttpServer::HttpServer(ServerOptions opts, AsyncHandler handler)
     : impl_(std::make_unique<Impl>(std::move(opts), std::move(handler))) {}
 HttpServer::~HttpServer() = default;
 Status HttpServer::Listen() { return impl_->Listen(); }

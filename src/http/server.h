@@ -35,9 +35,17 @@ struct ServerOptions {
 
 class HttpServer {
  public:
+  // Answers a request before returning.
   using Handler = std::function<void(const HttpRequest&, HttpResponse&)>;
+  // Hands a response back to the connection. Call it exactly once, from any
+  // thread; the connection reads its next request only after it.
+  using Respond = std::function<void(HttpResponse)>;
+  // May answer later, from another thread: a write waiting for its group
+  // commit then holds no server thread (see docs/storage.md, "Group commit").
+  using AsyncHandler = std::function<void(HttpRequest, Respond)>;
 
   HttpServer(ServerOptions opts, Handler handler);
+  HttpServer(ServerOptions opts, AsyncHandler handler);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

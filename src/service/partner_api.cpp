@@ -67,39 +67,56 @@ ApiReply PartnerApi::ErrorReply(const Status& status) {
   return {HttpStatusFor(status.code()), RenderError(status), false};
 }
 
-ApiReply PartnerApi::RunWrite(const RequestContext& ctx, const Work& work) {
-  ApiReply reply;
-  bool have_reply = false;
-  const Status st = store_.Write([&](WriteTxn& tx) -> Status {
-    have_reply = false;  // a retried unit of work starts afresh
-    if (!ctx.idempotency_key.empty()) {
-      auto found =
-          tx.FindReply(ctx.partner, ctx.idempotency_key, ctx.now - opts_.idempotency_window);
-      if (!found.ok()) return found.status();
-      if (found->has_value()) {
-        const IdempotentReply& prior = **found;
-        if (prior.fingerprint != ctx.fingerprint) {
-          return Status::Conflict(
-              "This idempotency key was already used with a different request.");
-        }
-        reply = {prior.status, prior.body, true};
-        have_reply = true;
-        return Status::Ok();
+Status PartnerApi::WriteUnit(const RequestContext& ctx, const Work& work, WriteTxn& tx,
+                             WriteOutcome& out) {
+  out.have_reply = false;  // a retried unit of work starts afresh
+  if (!ctx.idempotency_key.empty()) {
+    auto found = tx.FindReply(ctx.partner, ctx.idempotency_key, ctx.now - opts_.idempotency_window);
+    if (!found.ok()) return found.status();
+    if (found->has_value()) {
+      const IdempotentReply& prior = **found;
+      if (prior.fingerprint != ctx.fingerprint) {
+        return Status::Conflict("This idempotency key was already used with a different request.");
       }
+      out.reply = {prior.status, prior.body, true};
+      out.have_reply = true;
+      return Status::Ok();
     }
-    auto result = work(tx);
-    if (!result.ok()) return result.status();
-    reply = std::move(*result);
-    have_reply = true;
-    if (!ctx.idempotency_key.empty() && reply.status >= 200 && reply.status < 300) {
-      return tx.SaveReply(ctx.partner, ctx.idempotency_key,
-                          {ctx.fingerprint, reply.status, reply.body, ctx.now});
-    }
-    return Status::Ok();
-  });
-  if (!st.ok()) return ErrorReply(st);
-  if (!have_reply) return ErrorReply(Status::Internal("The write finished without a reply."));
-  return reply;
+  }
+  auto result = work(tx);
+  if (!result.ok()) return result.status();
+  out.reply = std::move(*result);
+  out.have_reply = true;
+  if (!ctx.idempotency_key.empty() && out.reply.status >= 200 && out.reply.status < 300) {
+    return tx.SaveReply(ctx.partner, ctx.idempotency_key,
+                        {ctx.fingerprint, out.reply.status, out.reply.body, ctx.now});
+  }
+  return Status::Ok();
+}
+
+ApiReply PartnerApi::Finish(const Status& committed, WriteOutcome& out) {
+  if (!committed.ok()) return ErrorReply(committed);
+  if (!out.have_reply) return ErrorReply(Status::Internal("The write finished without a reply."));
+  return std::move(out.reply);
+}
+
+ApiReply PartnerApi::RunWrite(const RequestContext& ctx, const Work& work) {
+  WriteOutcome out;
+  const Status st = store_.Write([&](WriteTxn& tx) { return WriteUnit(ctx, work, tx, out); });
+  return Finish(st, out);
+}
+
+void PartnerApi::RunWriteAsync(const RequestContext& ctx, Work work, ReplyFn reply) {
+  // Everything the unit of work needs lives here until the store answers.
+  struct State {
+    RequestContext ctx;
+    Work work;
+    WriteOutcome out;
+  };
+  auto state = std::make_shared<State>(State{ctx, std::move(work), {}});
+  store_.WriteAsync(
+      [this, state](WriteTxn& tx) { return WriteUnit(state->ctx, state->work, tx, state->out); },
+      [state, reply = std::move(reply)](Status st) { reply(Finish(st, state->out)); });
 }
 
 Result<QuotePackage> PartnerApi::LoadForUpdate(WriteTxn& tx, const RequestContext& ctx,
@@ -336,8 +353,8 @@ ApiReply PartnerApi::DeleteQuotes(const RequestContext& ctx, std::string_view pa
   });
 }
 
-ApiReply PartnerApi::OptOut(const RequestContext& ctx, std::string_view package_id) {
-  return RunWrite(ctx, [&](WriteTxn& tx) -> Result<ApiReply> {
+PartnerApi::Work PartnerApi::OptOutWork(const RequestContext& ctx, std::string package_id) {
+  return [this, ctx, package_id = std::move(package_id)](WriteTxn& tx) -> Result<ApiReply> {
     auto pkg = LoadForUpdate(tx, ctx, package_id);
     if (!pkg.ok()) return pkg.status();
     auto events = ApplyOptOut(*pkg, ctx.now);
@@ -346,7 +363,16 @@ ApiReply PartnerApi::OptOut(const RequestContext& ctx, std::string_view package_
       if (Status s = SaveChange(tx, *catalog_, *pkg, *events); !s.ok()) return s;
     }
     return ApiReply{204, ""};
-  });
+  };
+}
+
+ApiReply PartnerApi::OptOut(const RequestContext& ctx, std::string_view package_id) {
+  return RunWrite(ctx, OptOutWork(ctx, std::string(package_id)));
+}
+
+void PartnerApi::OptOutAsync(const RequestContext& ctx, std::string_view package_id,
+                             ReplyFn reply) {
+  RunWriteAsync(ctx, OptOutWork(ctx, std::string(package_id)), std::move(reply));
 }
 
 ApiReply PartnerApi::CreateBooking(const RequestContext& ctx, std::string_view package_id,

@@ -62,6 +62,10 @@ class PartnerApi {
   ApiReply DeleteQuotes(const RequestContext& ctx, std::string_view package_id,
                         const boost::json::value& body);
   ApiReply OptOut(const RequestContext& ctx, std::string_view package_id);
+  // OptOut() without waiting for the commit: `reply` gets the same answer,
+  // on the store's writer thread (Store::WriteAsync), so it must be quick.
+  using ReplyFn = std::function<void(ApiReply)>;
+  void OptOutAsync(const RequestContext& ctx, std::string_view package_id, ReplyFn reply);
   ApiReply CreateBooking(const RequestContext& ctx, std::string_view package_id,
                          const boost::json::value& body);
   ApiReply InstantBooking(const RequestContext& ctx, const boost::json::value& body);
@@ -80,6 +84,18 @@ class PartnerApi {
   using Work = std::function<Result<ApiReply>(WriteTxn&)>;
   // Runs `work` as one durable unit of work, honouring the idempotency key.
   ApiReply RunWrite(const RequestContext& ctx, const Work& work);
+  // The same, answering through `reply` once the commit is durable.
+  void RunWriteAsync(const RequestContext& ctx, Work work, ReplyFn reply);
+  // What RunWrite and RunWriteAsync run inside the transaction, and how they
+  // turn its outcome into the reply.
+  struct WriteOutcome {
+    ApiReply reply;
+    bool have_reply = false;
+  };
+  Status WriteUnit(const RequestContext& ctx, const Work& work, WriteTxn& tx, WriteOutcome& out);
+  static ApiReply Finish(const Status& committed, WriteOutcome& out);
+  // The opt-out's unit of work (a copy of the id: it may outlive the request).
+  Work OptOutWork(const RequestContext& ctx, std::string package_id);
   Result<QuotePackage> LoadForUpdate(WriteTxn& tx, const RequestContext& ctx,
                                      std::string_view package_id);
   // Prices `requests` into quotes appended to `pkg`; field errors under "request.N".
