@@ -12,11 +12,14 @@ constexpr std::string_view kMixed =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 constexpr std::string_view kHex = "0123456789abcdef";
 
+// n groups of 5 characters joined by '-', drawn in one RandomString call.
 std::string Groups(int n, std::string_view alphabet) {
+  const std::string chars = RandomString(static_cast<std::size_t>(5 * n), alphabet);
   std::string out;
-  for (int i = 0; i < n; ++i) {
-    if (i) out += '-';
-    out += RandomString(5, alphabet);
+  out.reserve(chars.size() + static_cast<std::size_t>(n));
+  for (std::size_t i = 0; i < chars.size(); i += 5) {
+    if (i > 0) out += '-';
+    out.append(chars, i, 5);
   }
   return out;
 }
