@@ -27,17 +27,10 @@
 // shown as MISSED, not a failure); 2 for bad arguments. Every phase has a time
 // limit; on a failure or Ctrl-C the servers and wrk are killed. Only ever
 // 127.0.0.1.
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
-#include <cinttypes>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -45,25 +38,23 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <memory>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <sqlite3.h>
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 
-#include "auth/hmac.h"
 #include "auth/signer.h"
 #include "common/time.h"
+#include "ledger_check.h"
 #include "load_support.h"
 #include "nginx_reference.h"
 #include "seed_packages.h"
+#include "startup_timing.h"
 #include "wrk_runner.h"
 
 namespace {
@@ -73,6 +64,11 @@ namespace fs = std::filesystem;
 namespace ob = offerledger::bench;
 using offerledger::Micros;
 using offerledger::NowMicros;
+using offerledger::bench::ExitText;
+using offerledger::bench::HttpGetStatus;
+using offerledger::bench::ProcStatusKb;
+using offerledger::bench::ResetPeakRss;
+using offerledger::bench::Thousands;
 
 struct Options {
   std::string bin = OFFERLEDGER_BINARY;
@@ -113,80 +109,10 @@ std::string Ms(double us) {
   return buf;
 }
 
-std::string Thousands(std::uint64_t n) {  // 1234567 -> "1,234,567"
-  const std::string digits = std::to_string(n);
-  std::string out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return out;
-}
-
 double Median(std::vector<double> v) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
-}
-
-// A field of /proc/PID/status in kB ("VmRSS", "VmHWM"); -1 if unreadable.
-std::int64_t ProcStatusKb(pid_t pid, const std::string& field) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.compare(0, field.size() + 1, field + ":") == 0) {
-      return std::strtoll(line.c_str() + field.size() + 1, nullptr, 10);
-    }
-  }
-  return -1;
-}
-
-// Resets the peak RSS (VmHWM) of `pid` to its current RSS.
-bool ResetPeakRss(pid_t pid) {
-  std::ofstream out("/proc/" + std::to_string(pid) + "/clear_refs");
-  out << "5";
-  out.flush();
-  return static_cast<bool>(out);
-}
-
-// The status code of `GET path` on 127.0.0.1:port (Connection: close), or -1.
-int HttpGetStatus(std::uint16_t port, const std::string& path) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  timeval tv{2, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  int status = -1;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
-    const std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
-                            "\r\nConnection: close\r\n\r\n";
-    if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
-      char buf[64];
-      std::string head;
-      ssize_t n;
-      while (head.find("\r\n") == std::string::npos && (n = ::recv(fd, buf, sizeof buf, 0)) > 0) {
-        head.append(buf, static_cast<std::size_t>(n));
-      }
-      // "HTTP/1.1 200 OK"
-      if (head.compare(0, 5, "HTTP/") == 0 && head.find(' ') != std::string::npos) {
-        status = std::atoi(head.c_str() + head.find(' ') + 1);
-      }
-    }
-  }
-  ::close(fd);
-  return status;
-}
-
-// An exit status as WaitFor() reports it: "0", "signal 11 (Segmentation fault)";
-// none: it did not exit in time and was killed.
-std::string ExitText(std::optional<int> rc) {
-  if (!rc) return "none (killed: no exit in time)";
-  if (*rc >= 0) return std::to_string(*rc);
-  return "signal " + std::to_string(-*rc) + " (" + strsignal(-*rc) + ")";
 }
 
 // The CMAKE_BUILD_TYPE of the build directory holding `bin`, or "unknown".
@@ -219,224 +145,6 @@ class Phase {
  private:
   ob::Watchdog watchdog_;
 };
-
-// ================================================================ the ledger
-
-// What the SQLite file holds, for the durability checks.
-struct Ledger {
-  std::map<std::string, std::int64_t> opted_out;             // package id -> kind='opted_out' rows
-  std::map<std::string, std::int64_t> booked;                // package id -> kind='booked' rows
-  std::vector<std::pair<std::string, Micros>> new_packages;  // created_at >= since
-  std::int64_t offered = 0;
-  std::int64_t packages = 0;
-  std::string error;
-};
-
-Ledger ReadLedger(const fs::path& db_path, Micros since) {
-  Ledger l;
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    l.error = "cannot open " + db_path.string() + ": " + sqlite3_errmsg(db);
-    sqlite3_close(db);
-    return l;
-  }
-  auto query = [&](const char* sql, auto&& bind, auto&& row) {
-    if (!l.error.empty()) return;
-    sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) != SQLITE_OK) {
-      l.error = std::string("`") + sql + "`: " + sqlite3_errmsg(db);
-      return;
-    }
-    bind(st);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) row(st);
-    if (rc != SQLITE_DONE) l.error = std::string("`") + sql + "`: " + sqlite3_errmsg(db);
-    sqlite3_finalize(st);
-  };
-  auto text = [](sqlite3_stmt* st, int i) {
-    return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, i)));
-  };
-  auto none = [](sqlite3_stmt*) {};
-  query(
-      "SELECT package_id, kind, COUNT(*) FROM events WHERE kind IN ('opted_out', 'booked') "
-      "GROUP BY package_id, kind",
-      none, [&](sqlite3_stmt* st) {
-        auto& m = text(st, 1) == "opted_out" ? l.opted_out : l.booked;
-        m[text(st, 0)] = sqlite3_column_int64(st, 2);
-      });
-  query("SELECT COUNT(*) FROM events WHERE kind = 'offered'", none,
-        [&](sqlite3_stmt* st) { l.offered = sqlite3_column_int64(st, 0); });
-  query("SELECT COUNT(*) FROM packages", none,
-        [&](sqlite3_stmt* st) { l.packages = sqlite3_column_int64(st, 0); });
-  query(
-      "SELECT id, created_at FROM packages WHERE created_at >= ?1",
-      [&](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, since); },
-      [&](sqlite3_stmt* st) {
-        l.new_packages.emplace_back(text(st, 0), sqlite3_column_int64(st, 1));
-      });
-  sqlite3_close(db);
-  return l;
-}
-
-// What the runs so far should have left in the ledger.
-struct Expected {
-  std::size_t seeded = 0;               // packages seeded (one offered event each)
-  std::set<std::string> optout_sent;    // seeded packages an opt-out was sent for
-  std::uint64_t optout_204 = 0;         // ... answered 204
-  std::uint64_t optout_unanswered = 0;  // ... of the runs, never answered
-  Micros http_since = 0;                // packages created from then on came over HTTP
-  // A run that created packages over HTTP: those created from `from` on (until
-  // the next such run) are its own.
-  struct Window {
-    std::string scenario;
-    Micros from = 0;
-    std::uint64_t n201 = 0, n204 = 0, n200 = 0, unanswered = 0;
-    bool sends_optouts = false, sends_bookings = false;
-  };
-  std::vector<Window> windows;
-};
-
-struct Check {
-  bool ok = true;
-  std::vector<std::string> lines;  // what was checked, for the output
-  json::object detail;
-  void Fail(const std::string& why) {
-    ok = false;
-    lines.push_back("FAILED: " + why);
-  }
-};
-
-// The ledger against what the runs counted. wrk's response() does not say
-// which request a response answers, so the check is by count: every 204
-// needs its row (rows >= 204s), and the only rows beyond the 204s can come
-// from requests wrk abandoned in flight at its deadline (rows <= 204s +
-// unanswered, at most one per connection); each package at most one
-// opted_out row, and only packages an opt-out was sent to.
-Check CheckLedger(const Ledger& l, const Expected& e) {
-  Check c;
-  if (!l.error.empty()) {
-    c.Fail(l.error);
-    return c;
-  }
-  std::map<std::string, std::size_t> window_of;  // new package -> index in e.windows
-  std::vector<std::uint64_t> created(e.windows.size(), 0);
-  for (const auto& [id, at] : l.new_packages) {
-    std::optional<std::size_t> w;
-    for (std::size_t i = 0; i < e.windows.size(); ++i) {
-      if (at >= e.windows[i].from) w = i;
-    }
-    if (!w) {
-      c.Fail("package " + id + " was created over HTTP outside any run that creates packages");
-      continue;
-    }
-    window_of[id] = *w;
-    ++created[*w];
-  }
-  // Opt-outs and bookings of seeded packages, then of each window's packages.
-  std::uint64_t seeded_rows = 0, duplicated = 0, stray = 0, both = 0;
-  std::vector<std::uint64_t> optouts(e.windows.size(), 0), bookings(e.windows.size(), 0);
-  for (const auto& [id, n] : l.opted_out) {
-    if (n != 1) ++duplicated;
-    if (auto it = window_of.find(id); it != window_of.end()) {
-      optouts[it->second] += static_cast<std::uint64_t>(n);
-      if (l.booked.count(id) != 0) ++both;
-    } else if (e.optout_sent.count(id) != 0) {
-      seeded_rows += static_cast<std::uint64_t>(n);
-    } else {
-      ++stray;
-    }
-  }
-  std::uint64_t stray_bookings = 0;
-  for (const auto& [id, n] : l.booked) {
-    if (n != 1) ++duplicated;
-    if (auto it = window_of.find(id); it != window_of.end()) {
-      bookings[it->second] += static_cast<std::uint64_t>(n);
-    } else {
-      ++stray_bookings;
-    }
-  }
-  char buf[512];
-  std::snprintf(buf, sizeof buf,
-                "preloaded packages: %s opt-outs answered 204 -> %s opted_out rows (%s sent, %s "
-                "never answered)",
-                Thousands(e.optout_204).c_str(), Thousands(seeded_rows).c_str(),
-                Thousands(e.optout_sent.size()).c_str(), Thousands(e.optout_unanswered).c_str());
-  c.lines.push_back(buf);
-  if (seeded_rows < e.optout_204) {
-    c.Fail(std::to_string(e.optout_204 - seeded_rows) + " opt-outs answered 204 have no row");
-  }
-  if (seeded_rows > e.optout_204 + e.optout_unanswered) {
-    c.Fail(std::to_string(seeded_rows - e.optout_204) +
-           " opted_out rows more than 204s, beyond the requests never answered");
-  }
-  if (duplicated != 0)
-    c.Fail(std::to_string(duplicated) + " packages with more than one row of a kind");
-  if (stray != 0)
-    c.Fail(std::to_string(stray) + " opted_out rows for packages never sent an opt-out");
-  if (stray_bookings != 0) {
-    c.Fail(std::to_string(stray_bookings) + " booked rows for packages never sent a booking");
-  }
-  if (both != 0) c.Fail(std::to_string(both) + " packages both opted out and booked");
-  json::array windows;
-  std::uint64_t http_created = 0;
-  for (std::size_t i = 0; i < e.windows.size(); ++i) {
-    const auto& w = e.windows[i];
-    http_created += created[i];
-    std::snprintf(buf, sizeof buf,
-                  "%s: %s 201s -> %s packages; %s 204s -> %s opted_out rows; %s 200s -> %s "
-                  "booked rows (%s never answered)",
-                  w.scenario.c_str(), Thousands(w.n201).c_str(), Thousands(created[i]).c_str(),
-                  Thousands(w.n204).c_str(), Thousands(optouts[i]).c_str(),
-                  Thousands(w.n200).c_str(), Thousands(bookings[i]).c_str(),
-                  Thousands(w.unanswered).c_str());
-    c.lines.push_back(buf);
-    if (created[i] < w.n201) c.Fail(w.scenario + ": fewer packages than 201s");
-    if (optouts[i] < w.n204) c.Fail(w.scenario + ": fewer opted_out rows than 204s");
-    if (bookings[i] < w.n200) c.Fail(w.scenario + ": fewer booked rows than 200s");
-    if (!w.sends_optouts && optouts[i] != 0)
-      c.Fail(w.scenario + ": opted_out rows, yet no opt-out sent");
-    if (!w.sends_bookings && bookings[i] != 0)
-      c.Fail(w.scenario + ": booked rows, yet no booking sent");
-    const std::uint64_t extra = (created[i] - std::min(created[i], w.n201)) +
-                                (optouts[i] - std::min(optouts[i], w.n204)) +
-                                (bookings[i] - std::min(bookings[i], w.n200));
-    if (extra > w.unanswered) {
-      c.Fail(w.scenario + ": " + std::to_string(extra) +
-             " writes beyond the 2xx counted, more than the requests never answered");
-    }
-    windows.push_back(json::object{{"scenario", w.scenario},
-                                   {"201", w.n201},
-                                   {"packages", created[i]},
-                                   {"204", w.n204},
-                                   {"opted_out_rows", optouts[i]},
-                                   {"200", w.n200},
-                                   {"booked_rows", bookings[i]},
-                                   {"unanswered", w.unanswered}});
-  }
-  const auto expected_offered = static_cast<std::int64_t>(e.seeded + http_created);
-  std::snprintf(buf, sizeof buf, "offered rows %s for %s seeded + %s created packages",
-                Thousands(static_cast<std::uint64_t>(l.offered)).c_str(),
-                Thousands(e.seeded).c_str(), Thousands(http_created).c_str());
-  c.lines.push_back(buf);
-  if (l.offered != expected_offered || l.packages != expected_offered) {
-    c.Fail("expected " + std::to_string(expected_offered) +
-           " packages with one offered row each, " + "found " + std::to_string(l.packages) +
-           " packages and " + std::to_string(l.offered) + " offered rows");
-  }
-  c.detail = json::object{{"ok", c.ok},
-                          {"seeded_204", e.optout_204},
-                          {"seeded_opted_out_rows", seeded_rows},
-                          {"seeded_optouts_sent", e.optout_sent.size()},
-                          {"seeded_unanswered", e.optout_unanswered},
-                          {"duplicated", duplicated},
-                          {"stray_opted_out", stray},
-                          {"stray_booked", stray_bookings},
-                          {"opted_out_and_booked", both},
-                          {"offered_rows", l.offered},
-                          {"packages", l.packages},
-                          {"http_runs", windows}};
-  return c;
-}
 
 // ================================================================ the server
 
@@ -547,84 +255,6 @@ void AddSent(const ob::WrkResult& r, const std::vector<std::string>& ids,
     for (std::size_t i = 0; i < s.sent && s.first + i < ids.size(); ++i) {
       out.insert(ids[s.first + i]);
     }
-  }
-}
-
-// ================================================================ start-up
-
-struct StartupResult {
-  std::size_t packages = 0;
-  bool reused = false;
-  double build_s = 0;
-  std::int64_t db_bytes = 0;
-  std::vector<double> first_line_ms, healthy_ms, idle_rss_kb;
-  std::vector<std::string> errors;
-};
-
-// One start of `serve` on `db`: spawn -> first stdout line -> first 200 from
-// /healthz, then its RSS, then SIGTERM.
-void StartOnce(const Options& o, const fs::path& db, const fs::path& dir, int k, StartupResult& r) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) ob::Die("pipe2 failed");
-  ob::SpawnOptions spawn;
-  spawn.stdout_fd = fds[1];
-  const fs::path err = dir / ("startup-" + std::to_string(k) + ".err");
-  const auto t0 = ob::Clock::now();
-  const pid_t pid = ob::Spawn(
-      {o.bin, "serve", "--listen", std::string(ob::kHost) + ":0", "--db", "sqlite:" + db.string()},
-      dir / "unused.out", err, spawn);
-  ob::RegisterChild(pid);
-  ::close(fds[1]);
-  std::string line;
-  bool eof = false;
-  const auto deadline = t0 + std::chrono::seconds(20);
-  while (line.find('\n') == std::string::npos && !eof) {
-    pollfd p{fds[0], POLLIN, 0};
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - ob::Clock::now());
-    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) {
-      ob::Die("start-up: `serve` printed no line within 20 s: " + ob::ReadFile(err));
-    }
-    char buf[512];
-    const ssize_t n = ::read(fds[0], buf, sizeof buf);
-    if (n <= 0)
-      eof = true;
-    else
-      line.append(buf, static_cast<std::size_t>(n));
-  }
-  const auto t_line = ob::Clock::now();
-  if (eof) ob::Die("start-up: `serve` exited before its first line: " + ob::ReadFile(err));
-  // The rest of its stdout (the "stopped" line) is read, so it never blocks on a full pipe.
-  std::thread drain([fd = fds[0]] {
-    char buf[512];
-    while (::read(fd, buf, sizeof buf) > 0) {
-    }
-    ::close(fd);
-  });
-  const std::string marker = "listening on http://" + std::string(ob::kHost) + ":";
-  const std::size_t at = line.find(marker);
-  const int port = at == std::string::npos ? 0 : std::atoi(line.c_str() + at + marker.size());
-  if (port <= 0) ob::Die("start-up: no port in `serve`'s first line: " + line);
-  while (HttpGetStatus(static_cast<std::uint16_t>(port), "/healthz") != 200) {
-    if (ob::Clock::now() >= deadline) ob::Die("start-up: /healthz never answered 200");
-    std::this_thread::sleep_for(std::chrono::microseconds(500));
-  }
-  const auto t_healthy = ob::Clock::now();
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // idle: after its start-up work
-  r.first_line_ms.push_back(ob::Seconds(t_line - t0) * 1e3);
-  r.healthy_ms.push_back(ob::Seconds(t_healthy - t0) * 1e3);
-  r.idle_rss_kb.push_back(static_cast<double>(ProcStatusKb(pid, "VmRSS")));
-  ::kill(pid, SIGTERM);
-  const auto rc = ob::WaitFor(pid, std::chrono::seconds(20));
-  if (!rc) {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, nullptr, 0);
-  }
-  ob::ForgetChild(pid);
-  drain.join();
-  if (!rc || *rc != 0) {
-    r.errors.push_back("start-up run " + std::to_string(k) + ": `serve` exited with " +
-                       ExitText(rc) + " on SIGTERM; its stderr: " + ob::ReadFile(err));
   }
 }
 
@@ -814,7 +444,7 @@ int main(int argc, char** argv) {
   WriteLines(dir / "calibration-ids.txt", calib_ids);
   const fs::path ids_file = dir / "ids.txt";
   WriteLines(ids_file, ids);
-  Expected expected;
+  ob::Expected expected;
   expected.seeded = all_ids.size();
 
   // ---- the reference server, and ours
@@ -883,7 +513,7 @@ int main(int argc, char** argv) {
   const double run_limit = 4.0 * (o.duration_s + 60) + 60;
 
   std::vector<ScenarioResult> results;
-  std::vector<std::pair<std::string, Check>> checks;
+  std::vector<std::pair<std::string, ob::LedgerCheck>> checks;
   std::vector<std::string> stops;  // "after opt-out: exit 0 in 0.03 s"
   auto stop_and_check = [&](const std::string& after) {
     auto [rc, s] = sut.Stop();
@@ -894,7 +524,7 @@ int main(int argc, char** argv) {
       errors.push_back("the server exited with " + ExitText(rc) + " on SIGTERM after " + after +
                        "; its stderr: " + sut.last_stderr());
     }
-    Check c = CheckLedger(ReadLedger(db_path, expected.http_since), expected);
+    ob::LedgerCheck c = ob::CheckLedger(ob::ReadLedger(db_path, expected.http_since), expected);
     if (!c.ok) errors.push_back("durability check after " + after + " failed");
     std::printf(
         "durability after %s (server stopped with SIGTERM: exit %s in %.2f s; %s read "
@@ -950,7 +580,7 @@ int main(int argc, char** argv) {
       expected.optout_204 += sr.server.s204;
       expected.optout_unanswered += sr.server.unanswered();
     } else if (name == "create_quote" || name == "checkout") {
-      Expected::Window w;
+      ob::Expected::Window w;
       w.scenario = name;
       w.from = from;
       w.n201 = sr.server.s201;
@@ -979,7 +609,7 @@ int main(int argc, char** argv) {
   }
 
   // ---- start-up on a million packages
-  StartupResult startup;
+  ob::StartupResult startup;
   if (o.startup_packages > 0) {
     Phase phase("the start-up measurement", 7200);
     const ob::CachedLedgerInfo ledger = ob::CachedLedger(
@@ -990,7 +620,7 @@ int main(int argc, char** argv) {
     const fs::path& db = ledger.path;
     std::error_code ec;
     startup.db_bytes = static_cast<std::int64_t>(fs::file_size(db, ec));
-    for (int k = 1; k <= o.startup_runs; ++k) StartOnce(o, db, dir, k, startup);
+    for (int k = 1; k <= o.startup_runs; ++k) ob::TimeStart(o.bin, db, dir, k, startup);
     for (const auto& e : startup.errors) errors.push_back(e);
     phase.End();
   }

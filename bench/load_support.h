@@ -97,6 +97,21 @@ pid_t Spawn(const std::vector<std::string>& args, const std::filesystem::path& o
 // Waits up to `timeout` for `pid`; the exit code (-N: signal N), or nullopt.
 std::optional<int> WaitFor(pid_t pid, std::chrono::milliseconds timeout);
 
+// An exit status as WaitFor() reports it: "0", "signal 11 (Segmentation
+// fault)"; none: it did not exit in time (and was killed).
+std::string ExitText(std::optional<int> rc);
+
+// A field of /proc/PID/status in kB ("VmRSS", "VmHWM"); -1 if unreadable.
+std::int64_t ProcStatusKb(pid_t pid, const std::string& field);
+// Resets the peak RSS (VmHWM) of `pid` to its current RSS (/proc/PID/clear_refs).
+bool ResetPeakRss(pid_t pid);
+
+// The status code of `GET path` on 127.0.0.1:port (Connection: close), or -1.
+int HttpGetStatus(std::uint16_t port, const std::string& path);
+
+// 1234567 -> "1,234,567".
+std::string Thousands(std::uint64_t n);
+
 struct Credentials {
   std::string api_key;
   std::string api_secret;
