@@ -6,7 +6,9 @@
 
 #include <cstdint>
 #include <limits>
+#include <random>
 #include <string>
+#include <vector>
 
 #include <boost/json.hpp>
 
@@ -80,6 +82,73 @@ TEST(AppendJsonStringTest, EscapesLineAndParagraphSeparators) {
   EXPECT_EQ(std::string(v.get_string()), "x\xE2\x80\xA8y\xE2\x80\xA9z");
 }
 
+// The escaping as it was written first, one byte at a time: the reference
+// for the version that skips plain text 8 bytes at a time.
+std::string ReferenceQuoted(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "\"";
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == '"') {
+      out += "\\\"";
+    } else if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\b') {
+      out += "\\b";
+    } else if (c == '\f') {
+      out += "\\f";
+    } else if (c < 0x20) {
+      out += "\\u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    } else if (c == 0xE2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
+               (static_cast<unsigned char>(s[i + 2]) == 0xA8 ||
+                static_cast<unsigned char>(s[i + 2]) == 0xA9)) {
+      out += static_cast<unsigned char>(s[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029";
+      i += 2;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  out += '"';
+  return out;
+}
+
+// Every byte that needs escaping, and its neighbours that do not, at every
+// offset of the first three 8-byte words, in plain and in UTF-8 text.
+TEST(AppendJsonStringTest, EveryByteAtEveryOffsetEqualsTheReference) {
+  std::vector<std::string> specials;
+  for (int c = 0; c < 256; ++c) specials.emplace_back(1, static_cast<char>(c));
+  specials.emplace_back("\xE2\x80\xA8");
+  specials.emplace_back("\xE2\x80\xA9");
+  specials.emplace_back("\xE2\x80\xAA");
+  for (const std::string& fill : {std::string("a"), std::string("\xC3\xA9")}) {
+    for (const std::string& special : specials) {
+      for (std::size_t at = 0; at <= 24; ++at) {
+        for (std::size_t tail : {0u, 1u, 7u, 8u, 9u}) {
+          std::string s;
+          while (s.size() < at) s += fill;
+          s += special;
+          for (std::size_t k = 0; k < tail; ++k) s += fill;
+          ASSERT_EQ(Quoted(s), ReferenceQuoted(s)) << json::serialize(json::value(s));
+        }
+      }
+    }
+  }
+  std::mt19937 rng(3);
+  for (int i = 0; i < 3000; ++i) {
+    std::string s(rng() % 40, '\0');
+    for (char& c : s) c = static_cast<char>(rng() % 4 == 0 ? rng() % 256 : 'a' + rng() % 26);
+    ASSERT_EQ(Quoted(s), ReferenceQuoted(s));
+  }
+}
+
 TEST(JsonWriterTest, ObjectMembersAreSeparatedByCommas) {
   JsonWriter w;
   w.BeginObject();
@@ -136,6 +205,16 @@ TEST(JsonWriterTest, KeysAreEscaped) {
   EXPECT_EQ(w.str(), R"({"request.0.\"x\"\n":0})");
   json::value v = json::parse(w.str());
   EXPECT_TRUE(v.as_object().contains("request.0.\"x\"\n"));
+}
+
+TEST(JsonWriterTest, KeyWithSuffix) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("price").Int(1);
+  w.Key("price", "_formatted").String("£0.01");
+  w.Key("a\"b", "\n").Null();
+  w.EndObject();
+  EXPECT_EQ(w.str(), R"({"price":1,"price_formatted":"£0.01","a\"b\n":null})");
 }
 
 TEST(JsonWriterTest, OptString) {
