@@ -90,12 +90,15 @@ class HttpServer::Impl {
   ServerOptions opts_;
   AsyncHandler handler_;
   std::shared_ptr<ssl::context> tls_;  // null: plain HTTP
-  asio::io_context ioc_;
-  tcp::acceptor acceptor_;
-  asio::signal_set signals_;
+  // Declared before ioc_, so they outlive it: destroying ioc_ destroys the
+  // handlers still queued on it (e.g. an answer the store posted after the
+  // drain deadline), whose sessions then Unregister themselves.
   std::atomic<bool> stopping_{false};
   std::mutex mu_;
   std::list<std::weak_ptr<SessionBase>> sessions_;
+  asio::io_context ioc_;
+  tcp::acceptor acceptor_;
+  asio::signal_set signals_;
   std::uint16_t port_ = 0;
 };
 

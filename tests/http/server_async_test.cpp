@@ -152,6 +152,45 @@ TEST(ServerAsync, StopWaitsForARequestAnsweredLater) {
   runner.join();
 }
 
+// The store may answer after the drain deadline has ended Run() (serve
+// closes the store, which drains its queue, before the server is
+// destroyed): the answer is dropped and destroying the server is safe.
+TEST(ServerAsync, AnAnswerAfterTheDrainDeadlineIsDroppedSafely) {
+  HttpServer::Respond late;
+  std::mutex mu;
+  ServerOptions o;
+  o.port = 0;
+  o.threads = 1;
+  o.drain_timeout = 1s;
+  auto server = std::make_unique<HttpServer>(
+      o, HttpServer::AsyncHandler([&](HttpRequest, HttpServer::Respond r) {
+        std::lock_guard lock(mu);
+        late = std::move(r);
+      }));
+  ASSERT_TRUE(server->Listen().ok());
+  std::thread runner([&] { server->Run(); });
+  auto reply = std::async(std::launch::async, [&] { return Exchange(server->port(), "/x", 30s); });
+  for (int i = 0; i < 200; ++i) {
+    {
+      std::lock_guard lock(mu);
+      if (late) break;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  server->Stop();
+  runner.join();  // returns at the drain deadline, the request unanswered
+  {
+    std::lock_guard lock(mu);
+    ASSERT_TRUE(late);
+    HttpResponse res;
+    res.status = 200;
+    late(std::move(res));  // queued on a stopped server: never sent
+    late = nullptr;
+  }
+  server.reset();  // destroys the queued answer and its session
+  EXPECT_EQ(reply.get().find("HTTP/1.1 200"), std::string::npos);
+}
+
 TEST(ServerAsync, AThrowingHandlerAnswers500) {
   ServerOptions o;
   o.port = 0;
