@@ -7,7 +7,7 @@ JOBS        ?= $(shell nproc)
 LISTEN      ?= 127.0.0.1:8080
 DB          ?= sqlite:./offerledger.db
 
-.PHONY: all deps configure build run test bench bench-scale bench-report asan test-asan format tidy clean
+.PHONY: all deps configure build run test bench bench-scale bench-report asan test-asan fuzz format tidy clean
 
 all: build
 
@@ -82,6 +82,21 @@ asan: deps
 test-asan: asan
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS)
+
+# The libFuzzer targets of fuzz/ (docs/fuzzing.md), built with clang and
+# ASan+UBSan in $(FUZZ_DIR), each run for FUZZ_SECONDS on a copy of its seed
+# corpus; a crash, leak, UB or broken invariant fails. One summary line per target.
+#   make fuzz FUZZ_SECONDS=300 FUZZ_TARGETS=fuzz_router
+FUZZ_DIR     ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+FUZZ_CXX     ?= clang++-14
+fuzz: deps
+	cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_COMPILER=$(FUZZ_CXX) -DOFFERLEDGER_FUZZ=ON -DOFFERLEDGER_TESTS=OFF \
+	  -DOFFERLEDGER_BENCH=OFF -DOFFERLEDGER_DASHBOARD=OFF
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target fuzz_all
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/run-fuzz.sh $(FUZZ_DIR) $(FUZZ_TARGETS)
 
 format:
 	find src tests bench -name '*.cpp' -o -name '*.h' | xargs clang-format -i

@@ -15,6 +15,7 @@ packages=(
   wrk nginx-light   # `make bench`: the HTTP load generator (Lua scripts) and the reference server
   curl ca-certificates
   chromium   # the dashboard's end-to-end test drives it headless (never a downloaded browser)
+  clang-14 libclang-rt-14-dev   # `make fuzz`: clang and libFuzzer (libclang_rt.fuzzer-x86_64.a)
 )
 
 missing=()
