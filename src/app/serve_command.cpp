@@ -44,6 +44,7 @@ struct ServeOptions {
   std::int64_t default_quote_rps = 0;
   std::int64_t default_other_rps = 0;
   int rate_limit_refresh_ms = 1000;  // how often limits and the process heartbeat are refreshed
+  int read_timeout_seconds = 30;     // to receive one whole request (slow clients are cut)
 };
 
 // The admin API token: the file's content (surrounding whitespace removed)
@@ -108,6 +109,7 @@ int Serve(const ServeOptions& o) {
   // Handlers block while their write commits; more threads than cores let
   // concurrent requests share one commit (group commit).
   server_opts.threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(4u, 4 * cores));
+  server_opts.read_timeout = std::chrono::seconds(o.read_timeout_seconds);
   // TLS files are checked here, before the database is touched.
   if (o.tls_cert.empty() != o.tls_key.empty()) {
     std::cerr << "offerledger serve: --tls-cert and --tls-key go together (give both for HTTPS, "
@@ -315,6 +317,11 @@ void RegisterServeCommand(CLI::App& app) {
                   "process's heartbeat renewed (limits are shared among live processes)")
       ->capture_default_str()
       ->check(CLI::Range(50, 600000));
+  cmd->add_option("--read-timeout", opts->read_timeout_seconds,
+                  "Seconds a client has to send one whole request (headers and body) once it "
+                  "has started; a slower one (slowloris) is disconnected")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
   cmd->add_option("--tls-cert", opts->tls_cert,
                   "Serve HTTPS only (TLS 1.2+) with this PEM certificate chain, leaf first; "
                   "needs --tls-key")

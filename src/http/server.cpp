@@ -159,7 +159,21 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     parser_->header_limit(static_cast<std::uint32_t>(server_.opts_.header_limit));
     parser_->body_limit(server_.opts_.body_limit);
     idle_ = true;
-    ExpiresAfter(buffer_.size() > 0 ? server_.opts_.read_timeout : server_.opts_.idle_timeout);
+    if (buffer_.size() > 0) return ReadHeader();
+    // Nothing pending: wait up to idle_timeout for the first bytes. From
+    // then on the whole request must arrive within read_timeout, so that a
+    // client trickling its headers a byte at a time (slowloris) is cut off.
+    ExpiresAfter(server_.opts_.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(4096),
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->buffer_.commit(n);
+                              if (ec) return self->OnReadError(ec);
+                              self->ReadHeader();
+                            });
+  }
+
+  void ReadHeader() {
+    ExpiresAfter(server_.opts_.read_timeout);
     http::async_read_header(
         stream_, buffer_, *parser_,
         beast::bind_front_handler(&Session::OnHeader, this->shared_from_this()));
