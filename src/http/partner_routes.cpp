@@ -113,7 +113,8 @@ void PartnerRoutes::Handle(const HttpRequest& req, HttpResponse& res) {
     case RouteKind::kNotFound:
       return SetError(res, Status::NotFound("No such route: " + route.path));
     case RouteKind::kBadPath:
-      return SetError(res, Status::BadRequest("Malformed path: bad percent-encoding."));
+      return SetError(res, Status::BadRequest("Malformed path: bad percent-encoding, or an encoded "
+                                              "'/' or NUL inside a path segment."));
     case RouteKind::kMethodNotAllowed:
       return SetMethodNotAllowed(res, req, route);
     case RouteKind::kAdminConversionReport:  // only with route.admin, handled above

@@ -67,6 +67,21 @@ TEST_F(BadInput, UnknownRouteIs404) {
   EXPECT_EQ(other_prefix.status, 404) << other_prefix.Describe();
 }
 
+// A path segment that decodes to '/' or NUL is refused as malformed, and the
+// message says so (its percent-encoding itself is valid).
+TEST_F(BadInput, EncodedSlashOrNulInAPathSegmentIs400) {
+  for (const std::string target :
+       {"/x/partners/LLODT/quotes/a%2Fb/", "/x/partners/LLODT/quotes/a%00b/",
+        "/x/partners/LLODT/quotes/%zz/"}) {
+    const HttpReply r = SendRaw(port(), RawRequest{"GET", target, std::nullopt, {}});
+    EXPECT_EQ(r.status, 400) << target << ": " << r.Describe();
+    ExpectErrorBody(r, target);
+    const std::string message = Str(r.Json(), {"message"});
+    EXPECT_NE(message.find("percent-encoding"), std::string::npos) << message;
+    EXPECT_NE(message.find("'/' or NUL"), std::string::npos) << message;
+  }
+}
+
 TEST_F(BadInput, WrongMethodIs405WithAllow) {
   const HttpReply r = c().Send("DELETE", c().Path("quotes/"), std::nullopt);
   EXPECT_EQ(r.status, 405) << r.Describe();
