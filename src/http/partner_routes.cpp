@@ -100,7 +100,10 @@ PartnerRoutes::PartnerRoutes(Store& store, PartnerApi& api, VerifierOptions veri
 }
 
 void PartnerRoutes::Handle(const HttpRequest& req, HttpResponse& res) {
-  const Route route = MatchRoute(req.method, req.target);
+  HandleRoute(req, MatchRoute(req.method, req.target), res);
+}
+
+void PartnerRoutes::HandleRoute(const HttpRequest& req, const Route& route, HttpResponse& res) {
   if (route.admin) return HandleAdmin(req, route, res);
   switch (route.kind) {
     case RouteKind::kHealth: {
@@ -130,7 +133,7 @@ void PartnerRoutes::HandleAsync(HttpRequest req, Respond respond) {
   const Route route = MatchRoute(req.method, req.target);
   if (route.admin || route.kind != RouteKind::kOptOut) {
     HttpResponse res;
-    Handle(req, res);
+    HandleRoute(req, route, res);  // the route is matched once
     return respond(std::move(res));
   }
   HttpResponse res;

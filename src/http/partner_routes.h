@@ -59,6 +59,8 @@ class PartnerRoutes {
   void HandleAsync(HttpRequest req, Respond respond);
 
  private:
+  // Handle() once the route is matched.
+  void HandleRoute(const HttpRequest& req, const struct Route& route, HttpResponse& res);
   // What a partner call has once it is admitted.
   struct PartnerCall {
     RequestContext ctx;  // the authenticated partner, now, idempotency key
