@@ -100,6 +100,64 @@ struct BookingPage {
   std::vector<QuotePackage> results;
 };
 
+// Webhooks (docs/webhooks.md). A partner's listener, as `partner
+// set-webhook` configured it. `secret` is as stored: sealed with the master
+// key when one is configured (service/secret_sealing.h), never shown.
+struct WebhookConfig {
+  std::string partner;
+  std::string url;
+  std::string key;
+  std::string secret;
+  std::vector<std::string> events;  // the event names it subscribes to
+  Micros updated_at = 0;
+};
+
+enum class WebhookStatus { kPending, kDelivered, kDead };
+std::string_view WebhookStatusName(WebhookStatus s);  // "pending", "delivered", "dead"
+std::optional<WebhookStatus> ParseWebhookStatus(std::string_view name);
+
+// One webhook to send: written with the change that caused it, sent by the
+// background sender (service/webhook_sender.h) until delivered or dead.
+struct Webhook {
+  std::string id;  // the delivery id the listener sees (X-Webhook-Id), stable across retries
+  std::string partner;
+  std::string event;  // "BOOKING_CREATED", ...
+  std::string body;   // {"event": ..., "payload": ...}, exactly as POSTed
+  Micros created_at = 0;
+  WebhookStatus status = WebhookStatus::kPending;
+  std::int64_t attempts = 0;   // sends tried since created (or since the last retry)
+  Micros next_attempt_at = 0;  // pending: not sent before this
+  std::string last_error;      // why the last attempt failed; "" if none
+  std::optional<Micros> delivered_at;
+};
+
+// A pending webhook the sender has claimed: no other sender (thread or
+// process) takes it before `lease_until`, and only `claim` may finish it.
+struct ClaimedWebhook {
+  Webhook webhook;
+  std::string claim;
+  Micros lease_until = 0;
+  std::optional<WebhookConfig> target;  // the partner's webhook now; nullopt: removed meanwhile
+};
+
+// What one attempt ended in: delivered, failed and due again at
+// `next_attempt_at`, or dead (no retries left).
+struct WebhookOutcome {
+  std::string id;
+  std::string claim;
+  WebhookStatus status = WebhookStatus::kPending;
+  std::int64_t attempts = 0;
+  Micros next_attempt_at = 0;
+  std::string last_error;
+  Micros at = 0;
+};
+
+struct WebhookFilter {
+  std::optional<std::string> partner;
+  std::optional<WebhookStatus> status;
+  std::int64_t limit = 100;  // newest first
+};
+
 class WriteTxn {
  public:
   virtual ~WriteTxn() = default;
@@ -116,6 +174,18 @@ class WriteTxn {
                                                            Micros not_before) = 0;
   virtual Status SaveReply(std::string_view partner, std::string_view key,
                            const IdempotentReply& reply) = 0;
+  // Webhooks: whether `partner`'s webhook subscribes to `event`, and queues
+  // one in this unit of work, so it is sent exactly when the change commits
+  // (service/webhook_events.h does both).
+  virtual Result<bool> WantsWebhook(std::string_view partner, std::string_view event) {
+    (void)partner;
+    (void)event;
+    return false;
+  }
+  virtual Status EnqueueWebhook(const Webhook& webhook) {
+    (void)webhook;
+    return Status::Internal("this store keeps no webhooks");
+  }
 };
 
 class Store {
@@ -219,6 +289,55 @@ class Store {
   virtual Status ForgetProcess(std::string_view id) {
     (void)id;
     return Status::Ok();
+  }
+
+  // Webhooks (docs/webhooks.md). The partner's listener: set (NotFound for
+  // an unknown partner; replaces the one there), removed (false: there was
+  // none) and read.
+  virtual Status SetWebhookConfig(const WebhookConfig& config) {
+    (void)config;
+    return Status::Internal("this store keeps no webhooks");
+  }
+  virtual Result<bool> RemoveWebhookConfig(std::string_view partner) {
+    (void)partner;
+    return Status::Internal("this store keeps no webhooks");
+  }
+  virtual Result<std::optional<WebhookConfig>> GetWebhookConfig(std::string_view partner) {
+    (void)partner;
+    return Status::Internal("this store keeps no webhooks");
+  }
+  // Claims up to `limit` pending webhooks due at `now` whose lease (if any)
+  // ran out, oldest first, leasing them until now + `lease`: no other caller,
+  // in this process or another, claims them meanwhile. A sender that dies
+  // holding one only delays it until the lease ends (at-least-once).
+  virtual Result<std::vector<ClaimedWebhook>> ClaimWebhooks(Micros now, Micros lease, int limit) {
+    (void)now;
+    (void)lease;
+    (void)limit;
+    return std::vector<ClaimedWebhook>{};
+  }
+  // Records an attempt's outcome, if the webhook is still held by
+  // `outcome.claim` (Conflict otherwise: its lease ran out and another
+  // sender took it).
+  virtual Status FinishWebhook(const WebhookOutcome& outcome) {
+    (void)outcome;
+    return Status::Internal("this store keeps no webhooks");
+  }
+  virtual Result<std::vector<Webhook>> ListWebhooks(const WebhookFilter& filter) {
+    (void)filter;
+    return Status::Internal("this store keeps no webhooks");
+  }
+  // Makes dead webhooks pending again, due at `now` with a fresh count of
+  // attempts: the one named `id` (NotFound if unknown, Invalid if it is not
+  // dead), or with `id` empty every dead one (of `partner` if given).
+  // Returns how many.
+  virtual Result<std::int64_t> RetryWebhooks(std::string_view id,
+                                             const std::optional<std::string>& partner,
+                                             Micros now) {
+    (void)id;
+    (void)partner;
+    (void)now;
+    return Status::Internal("this store keeps no webhooks");
   }
 
   // Cheap liveness probe: the database answers a query.

@@ -157,11 +157,41 @@ struct PgMigration {
   std::string_view sql;
 };
 
+// Webhooks: see sqlite_schema.cpp.
+constexpr std::string_view kSchemaWebhooks = R"sql(
+CREATE TABLE partner_webhooks (
+  partner    text   NOT NULL PRIMARY KEY REFERENCES partners(code),
+  url        text   NOT NULL,
+  key        text   NOT NULL,
+  secret     text   NOT NULL,
+  events     text   NOT NULL,
+  updated_at bigint NOT NULL
+);
+CREATE TABLE webhooks (
+  seq             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id              text   NOT NULL UNIQUE,
+  partner         text   NOT NULL,
+  event           text   NOT NULL,
+  body            text   NOT NULL,
+  created_at      bigint NOT NULL,
+  status          text   NOT NULL,
+  attempts        bigint NOT NULL DEFAULT 0,
+  next_attempt_at bigint NOT NULL,
+  lease_until     bigint NOT NULL DEFAULT 0,
+  claim           text   NOT NULL DEFAULT '',
+  last_error      text   NOT NULL DEFAULT '',
+  delivered_at    bigint
+);
+CREATE INDEX webhooks_due ON webhooks(next_attempt_at) WHERE status = 'pending';
+CREATE INDEX webhooks_by_partner ON webhooks(partner, seq);
+)sql";
+
 constexpr PgMigration kMigrations[] = {
     {1, "initial schema: partners, api_keys, packages, events, idempotency", kSchemaV1},
     {2, "conversion roll-ups: events.offered_at/price_band, offer_state, rollups", kSchemaV2},
     {3, "optimizer arms: offer_state.multiplier_nanos, arms", kSchemaV3},
     {4, "rate-limit processes: rate_limit_processes", kSchemaV4},
+    {5, "webhooks: partner_webhooks, webhooks", kSchemaWebhooks},
 };
 
 }  // namespace

@@ -6,10 +6,12 @@
 #include <utility>
 
 #include "common/status_macros.h"
+#include "domain/ids.h"
 #include "store/package_codec.h"
 #include "store/postgres/pg_conn.h"
 #include "store/postgres/postgres_rollups.h"
 #include "store/postgres/postgres_schema.h"
+#include "store/postgres/postgres_webhooks.h"
 
 namespace offerledger {
 
@@ -281,6 +283,20 @@ class PostgresStore::Txn final : public WriteTxn {
                 .Add(reply.created_at))
         .status();
   }
+
+  Result<bool> WantsWebhook(std::string_view partner, std::string_view event) override {
+    OL_RETURN_IF_ERROR(CheckValid());
+    return pg::WantsWebhook(*c_, partner, event);
+  }
+
+  Status EnqueueWebhook(const Webhook& webhook) override {
+    OL_RETURN_IF_ERROR(CheckValid());
+    return pg::InsertWebhook(*c_, webhook);
+  }
+
+  // The transaction's connection, for the store's own writes kept in other
+  // files (postgres_webhooks.h). Valid only while the job runs.
+  Connection& connection() { return *c_; }
 
   // ---- the store's own writes.
   Status InsertPartner(const Partner& p) {
@@ -696,6 +712,60 @@ Result<std::int64_t> PostgresStore::PurgeReplies(Micros before) {
   });
   if (!s.ok()) return s;
   return purged;
+}
+
+// ---------------------------------------------------------------- webhooks
+
+Status PostgresStore::SetWebhookConfig(const WebhookConfig& config) {
+  return Transact([&](Txn& txn) { return pg::UpsertWebhookConfig(txn.connection(), config); });
+}
+
+Result<bool> PostgresStore::RemoveWebhookConfig(std::string_view partner) {
+  bool removed = false;
+  Status s = Transact([&](Txn& txn) -> Status {
+    OL_ASSIGN_OR_RETURN(removed, pg::DeleteWebhookConfig(txn.connection(), partner));
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return removed;
+}
+
+Result<std::optional<WebhookConfig>> PostgresStore::GetWebhookConfig(std::string_view partner) {
+  OL_ASSIGN_OR_RETURN(Lease lease, Acquire());
+  return pg::ReadWebhookConfig(*lease, partner);
+}
+
+Result<std::vector<ClaimedWebhook>> PostgresStore::ClaimWebhooks(Micros now, Micros lease,
+                                                                 int limit) {
+  std::vector<ClaimedWebhook> claimed;
+  const std::string claim = NewUuid();
+  Status s = Transact([&](Txn& txn) -> Status {
+    OL_ASSIGN_OR_RETURN(claimed, pg::ClaimDueWebhooks(txn.connection(), now, lease, limit, claim));
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return claimed;
+}
+
+Status PostgresStore::FinishWebhook(const WebhookOutcome& outcome) {
+  return Transact([&](Txn& txn) { return pg::FinishWebhook(txn.connection(), outcome); });
+}
+
+Result<std::vector<Webhook>> PostgresStore::ListWebhooks(const WebhookFilter& filter) {
+  OL_ASSIGN_OR_RETURN(Lease lease, Acquire());
+  return pg::ReadWebhooks(*lease, filter);
+}
+
+Result<std::int64_t> PostgresStore::RetryWebhooks(std::string_view id,
+                                                  const std::optional<std::string>& partner,
+                                                  Micros now) {
+  std::int64_t retried = 0;
+  Status s = Transact([&](Txn& txn) -> Status {
+    OL_ASSIGN_OR_RETURN(retried, pg::RetryDeadWebhooks(txn.connection(), id, partner, now));
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return retried;
 }
 
 }  // namespace offerledger

@@ -179,6 +179,39 @@ CREATE TABLE rate_limit_processes (
 ) STRICT, WITHOUT ROWID;
 )sql";
 
+// Version 5: webhooks (docs/webhooks.md). partner_webhooks: each partner's
+// listener; events is ",A,B,". webhooks: the queue, written in the same
+// transaction as the change that caused each one; a sender leases a row
+// (lease_until, claim) while it sends it.
+constexpr std::string_view kSchemaWebhooks = R"sql(
+CREATE TABLE partner_webhooks (
+  partner    TEXT    NOT NULL PRIMARY KEY REFERENCES partners(code),
+  url        TEXT    NOT NULL,
+  key        TEXT    NOT NULL,
+  secret     TEXT    NOT NULL,
+  events     TEXT    NOT NULL,
+  updated_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE webhooks (
+  seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+  id              TEXT    NOT NULL UNIQUE,
+  partner         TEXT    NOT NULL,
+  event           TEXT    NOT NULL,
+  body            TEXT    NOT NULL,
+  created_at      INTEGER NOT NULL,
+  status          TEXT    NOT NULL,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  lease_until     INTEGER NOT NULL DEFAULT 0,
+  claim           TEXT    NOT NULL DEFAULT '',
+  last_error      TEXT    NOT NULL DEFAULT '',
+  delivered_at    INTEGER
+) STRICT;
+CREATE INDEX webhooks_due ON webhooks(next_attempt_at) WHERE status = 'pending';
+CREATE INDEX webhooks_by_partner ON webhooks(partner, seq);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema: partners, api_keys, packages, events, idempotency", kSchemaV1},
     // The roll-ups of the events already written are replayed from them
@@ -188,6 +221,7 @@ constexpr Migration kMigrations[] = {
     // The arms of the offers already made are replayed from their events.
     {3, "optimizer arms: offer_state.multiplier_nanos, arms", kSchemaV3, &BackfillArms},
     {4, "rate-limit processes: rate_limit_processes", kSchemaV4},
+    {5, "webhooks: partner_webhooks, webhooks", kSchemaWebhooks},
 };
 
 }  // namespace

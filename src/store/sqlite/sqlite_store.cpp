@@ -6,10 +6,12 @@
 #include <utility>
 
 #include "common/status_macros.h"
+#include "domain/ids.h"
 #include "store/package_codec.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/sqlite/sqlite_rollups.h"
 #include "store/sqlite/sqlite_schema.h"
+#include "store/sqlite/sqlite_webhooks.h"
 #include "store/sqlite/wal_checkpointer.h"
 
 namespace offerledger {
@@ -300,6 +302,20 @@ class SqliteStore::Txn final : public WriteTxn {
         .Bind(6, reply.created_at);
     return st.Run();
   }
+
+  Result<bool> WantsWebhook(std::string_view partner, std::string_view event) override {
+    OL_RETURN_IF_ERROR(CheckValid());
+    return sqlite::WantsWebhook(*c_, partner, event);
+  }
+
+  Status EnqueueWebhook(const Webhook& webhook) override {
+    OL_RETURN_IF_ERROR(CheckValid());
+    return sqlite::InsertWebhook(*c_, webhook);
+  }
+
+  // The writer connection, for the store's own writes kept in other files
+  // (sqlite_webhooks.h). Valid only while the job runs.
+  Connection& connection() { return *c_; }
 
   // ---- the store's own writes (partners, keys, purge), also on the writer.
 
@@ -882,6 +898,67 @@ Result<std::int64_t> SqliteStore::PurgeReplies(Micros before) {
   });
   if (!s.ok()) return s;
   return purged;
+}
+
+// ---------------------------------------------------------------- webhooks
+
+Status SqliteStore::SetWebhookConfig(const WebhookConfig& config) {
+  return Submit([&](Txn& txn) { return sqlite::UpsertWebhookConfig(txn.connection(), config); });
+}
+
+Result<bool> SqliteStore::RemoveWebhookConfig(std::string_view partner) {
+  bool removed = false;
+  Status s = Submit([&](Txn& txn) -> Status {
+    OL_ASSIGN_OR_RETURN(removed, sqlite::DeleteWebhookConfig(txn.connection(), partner));
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return removed;
+}
+
+Result<std::optional<WebhookConfig>> SqliteStore::GetWebhookConfig(std::string_view partner) {
+  OL_ASSIGN_OR_RETURN(ReaderPool::Lease lease, readers_->Acquire());
+  return sqlite::ReadWebhookConfig(*lease, partner);
+}
+
+Result<std::vector<ClaimedWebhook>> SqliteStore::ClaimWebhooks(Micros now, Micros lease,
+                                                               int limit) {
+  {
+    // Most polls find nothing: a read answers them without a write transaction.
+    OL_ASSIGN_OR_RETURN(ReaderPool::Lease reader, readers_->Acquire());
+    OL_ASSIGN_OR_RETURN(bool due, sqlite::AnyWebhookDue(*reader, now));
+    if (!due) return std::vector<ClaimedWebhook>{};
+  }
+  std::vector<ClaimedWebhook> claimed;
+  const std::string claim = NewUuid();
+  Status s = Submit([&](Txn& txn) -> Status {
+    OL_ASSIGN_OR_RETURN(claimed,
+                        sqlite::ClaimDueWebhooks(txn.connection(), now, lease, limit, claim));
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return claimed;
+}
+
+Status SqliteStore::FinishWebhook(const WebhookOutcome& outcome) {
+  return Submit([&](Txn& txn) { return sqlite::FinishWebhook(txn.connection(), outcome); });
+}
+
+Result<std::vector<Webhook>> SqliteStore::ListWebhooks(const WebhookFilter& filter) {
+  OL_ASSIGN_OR_RETURN(ReaderPool::Lease lease, readers_->Acquire());
+  return sqlite::ReadWebhooks(*lease, filter);
+}
+
+Result<std::int64_t> SqliteStore::RetryWebhooks(std::string_view id,
+                                                const std::optional<std::string>& partner,
+                                                Micros now) {
+  std::int64_t retried = 0;
+  Status s = Submit([&](Txn& txn) -> Status {
+    OL_ASSIGN_OR_RETURN(retried, sqlite::RetryDeadWebhooks(txn.connection(), id, partner, now));
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return retried;
 }
 
 }  // namespace offerledger

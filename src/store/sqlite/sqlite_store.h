@@ -121,6 +121,14 @@ class SqliteStore final : public Store {
   Result<std::vector<ArmRow>> RecountArmRows() override;
   Status Ping() override;
   Result<std::int64_t> PurgeReplies(Micros before) override;
+  Status SetWebhookConfig(const WebhookConfig& config) override;
+  Result<bool> RemoveWebhookConfig(std::string_view partner) override;
+  Result<std::optional<WebhookConfig>> GetWebhookConfig(std::string_view partner) override;
+  Result<std::vector<ClaimedWebhook>> ClaimWebhooks(Micros now, Micros lease, int limit) override;
+  Status FinishWebhook(const WebhookOutcome& outcome) override;
+  Result<std::vector<Webhook>> ListWebhooks(const WebhookFilter& filter) override;
+  Result<std::int64_t> RetryWebhooks(std::string_view id, const std::optional<std::string>& partner,
+                                     Micros now) override;
   void Close() override;
 
   class Txn;  // the WriteTxn handed to jobs (sqlite_store.cpp)
