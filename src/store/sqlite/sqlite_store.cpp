@@ -13,6 +13,7 @@
 #include "store/sqlite/sqlite_schema.h"
 #include "store/sqlite/sqlite_webhooks.h"
 #include "store/sqlite/wal_checkpointer.h"
+#include "store/sqlite/write_failure.h"
 
 namespace offerledger {
 
@@ -199,6 +200,19 @@ class SqliteStore::Txn final : public WriteTxn {
  public:
   explicit Txn(Connection* c) : c_(c) {}
   void Invalidate() { c_ = nullptr; }
+
+  // The write of Ping()'s probe: page 1 written back unchanged (setting
+  // user_version, which nothing else uses, to its own value dirties the
+  // page), so the commit needs the same disk space and permissions as any
+  // other and changes nothing.
+  Status RewriteHeader() {
+    OL_RETURN_IF_ERROR(CheckValid());
+    OL_ASSIGN_OR_RETURN(std::string version, c_->QueryText("PRAGMA user_version"));
+    if (version.find_first_not_of("-0123456789") != std::string::npos || version.empty()) {
+      return Status::Internal("unexpected user_version '" + version + "'");
+    }
+    return c_->Exec("PRAGMA user_version = " + version, "probing a write");
+  }
 
   Result<std::optional<QuotePackage>> LoadPackage(std::string_view partner,
                                                   std::string_view id) override {
@@ -486,7 +500,8 @@ SqliteStore::SqliteStore(std::string path, Options options, std::unique_ptr<Conn
       options_(options),
       writer_conn_(std::move(writer)),
       readers_(std::move(readers)),
-      checkpointer_(std::move(checkpointer)) {
+      checkpointer_(std::move(checkpointer)),
+      write_failure_log_(std::make_unique<sqlite::WriteFailureLog>()) {
   writer_ = std::thread([this] { WriterLoop(); });
   std::lock_guard lock(mu_);
   writer_id_ = writer_.get_id();
@@ -607,14 +622,23 @@ void SqliteStore::RunBatch(std::vector<Job*>& batch) {
   Connection& c = *writer_conn_;
   std::int64_t failed_jobs = 0;
   std::optional<Status> batch_error;  // set when nothing of the batch can be committed
+  // What the file system or SQLite refused (disk full, read-only, ...), read
+  // from the connection right after the failed call, before a ROLLBACK
+  // replaces its error code.
+  std::optional<sqlite::WriteFailure> failure;
+  std::int64_t refused_jobs = 0;
+  auto fail_batch = [&](Status s) {
+    if (!failure) failure = sqlite::ClassifyWriteFailure(c.raw(), s);
+    batch_error = std::move(s);
+  };
 
   if (Status s = RunCached(c, "BEGIN IMMEDIATE", "starting a write transaction"); !s.ok()) {
-    batch_error = s;
+    fail_batch(std::move(s));
   }
   for (Job* job : batch) {
     if (batch_error) break;
     if (Status s = RunCached(c, "SAVEPOINT job", "starting a savepoint"); !s.ok()) {
-      batch_error = s;
+      fail_batch(std::move(s));
       break;
     }
     Txn txn(&c);
@@ -629,26 +653,42 @@ void SqliteStore::RunBatch(std::vector<Job*>& batch) {
     txn.Invalidate();
     if (!c.InTransaction()) {
       // SQLite rolled the whole transaction back (I/O error, disk full, ...).
-      batch_error =
-          result.ok() ? Status::Unavailable("the write transaction was rolled back") : result;
+      fail_batch(result.ok() ? Status::Unavailable("the write transaction was rolled back")
+                             : result);
       break;
+    }
+    if (!result.ok() && result.code() == StatusCode::kUnavailable) {
+      // This job's statement hit the disk (full, read-only ...) but SQLite
+      // kept the transaction: the job alone fails, with the partner's words.
+      sqlite::WriteFailure f = sqlite::ClassifyWriteFailure(c.raw(), result);
+      result = f.PartnerStatus();
+      ++refused_jobs;
+      if (!failure) failure = std::move(f);
     }
     if (result.ok()) {
       if (Status s = RunCached(c, "RELEASE job", "releasing a savepoint"); !s.ok()) {
-        batch_error = s;
+        fail_batch(std::move(s));
       }
     } else {
       ++failed_jobs;
       if (Status s = c.Exec("ROLLBACK TO job; RELEASE job", "rolling back a savepoint"); !s.ok()) {
-        batch_error = s;
+        fail_batch(std::move(s));
       }
     }
     job->result = std::move(result);
   }
   if (!batch_error) {
-    if (Status s = RunCached(c, "COMMIT", "committing"); !s.ok()) batch_error = s;
+    if (Status s = RunCached(c, "COMMIT", "committing"); !s.ok()) fail_batch(std::move(s));
   }
   if (batch_error && c.InTransaction()) (void)c.Exec("ROLLBACK");
+  // Once per episode on stderr; the partners get a message without the path.
+  if (batch_error) refused_jobs = static_cast<std::int64_t>(batch.size());
+  if (failure) {
+    write_failure_log_->Failed(*failure, refused_jobs);
+  } else if (!batch_error) {
+    write_failure_log_->Succeeded();
+  }
+  const bool failing = write_failure_log_->failing();
 
   // WriteAsync() jobs are answered after the lock is released: their `then`
   // may take other locks (an HTTP session's executor).
@@ -659,13 +699,16 @@ void SqliteStore::RunBatch(std::vector<Job*>& batch) {
     stats_.jobs += static_cast<std::int64_t>(batch.size());
     stats_.failed_jobs += failed_jobs;
     if (batch_error) ++stats_.failed_batches;
+    writes_failing_ = failing;
     if (static_cast<std::int64_t>(batch.size()) > stats_.largest_batch) {
       stats_.largest_batch = static_cast<std::int64_t>(batch.size());
     }
     for (Job* job : batch) {
       // Nothing of the batch was applied, and a job's own answer may rest on
       // earlier jobs' writes that are now gone: every job reports the failure.
-      if (batch_error) job->result = NotCommitted(*batch_error);
+      if (batch_error) {
+        job->result = failure ? failure->PartnerStatus() : NotCommitted(*batch_error);
+      }
       if (job->then) {
         async_jobs.emplace_back(job);
         continue;
@@ -887,7 +930,16 @@ Status SqliteStore::Ping() {
   OL_ASSIGN_OR_RETURN(Statement st, (*lease).Prepare("SELECT count(*) FROM schema_migrations"));
   OL_ASSIGN_OR_RETURN(bool row, st.Step());
   if (!row) return Status::Internal("SQLite database '" + path_ + "' did not answer");
+  // While the last write failed (disk full, read-only ...), the store is not
+  // healthy although it reads. A probe write tells whether that is over, so
+  // /healthz turns 200 again when space returns even without partner traffic.
+  if (writes_failing()) return Submit([](Txn& txn) { return txn.RewriteHeader(); });
   return Status::Ok();
+}
+
+bool SqliteStore::writes_failing() const {
+  std::lock_guard lock(mu_);
+  return writes_failing_;
 }
 
 Result<std::int64_t> SqliteStore::PurgeReplies(Micros before) {

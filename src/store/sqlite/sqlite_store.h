@@ -8,7 +8,10 @@
 // — then one COMMIT (durable: synchronous=FULL) and only then wakes each
 // caller with its own result. This group commit amortises the fsync over
 // every writer waiting at that moment. If the COMMIT fails, every job of the
-// batch gets kUnavailable and none of them is applied.
+// batch gets kUnavailable and none of them is applied. A disk that is full
+// or read-only fails the write with a message for the partner (no path or
+// SQL; write_failure.h), said once per episode on stderr; the connection
+// stays usable, so the first write after space returns succeeds.
 //
 // Reads use a small pool of read-only connections: WAL readers see the last
 // committed state and never block, or are blocked by, the writer.
@@ -33,6 +36,7 @@ namespace offerledger {
 namespace sqlite {
 class Connection;
 class WalCheckpointer;
+class WriteFailureLog;
 }  // namespace sqlite
 
 class SqliteStore final : public Store {
@@ -79,6 +83,11 @@ class SqliteStore final : public Store {
   std::int64_t pending_writes() const;
   // True once Close() has begun: new writes are refused from then on.
   bool closing() const;
+  // True while the last write transaction failed for lack of space, a
+  // read-only file, an I/O error or another process's lock (write_failure.h);
+  // false again after the next commit succeeds. Ping() then probes with a
+  // write that changes nothing, so a health check sees the recovery.
+  bool writes_failing() const;
   const std::string& path() const { return path_; }
 
   // Store.
@@ -150,13 +159,15 @@ class SqliteStore final : public Store {
   const Options options_;
   std::unique_ptr<sqlite::Connection> writer_conn_;
   std::unique_ptr<ReaderPool> readers_;
-  std::unique_ptr<sqlite::WalCheckpointer> checkpointer_;  // null: SQLite's own
+  std::unique_ptr<sqlite::WalCheckpointer> checkpointer_;       // null: SQLite's own
+  std::unique_ptr<sqlite::WriteFailureLog> write_failure_log_;  // the writer thread's
 
   mutable std::mutex mu_;  // guards the queue, the flags and the stats
   std::condition_variable work_cv_;
   std::deque<Job*> queue_;
   bool closing_ = false;
   WriteStats stats_;
+  bool writes_failing_ = false;  // the last batch failed (write_failure.h)
   std::thread writer_;
   std::thread::id writer_id_;
 
