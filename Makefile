@@ -7,7 +7,7 @@ JOBS        ?= $(shell nproc)
 LISTEN      ?= 127.0.0.1:8080
 DB          ?= sqlite:./offerledger.db
 
-.PHONY: all deps configure build run test bench bench-scale bench-report asan test-asan fuzz format tidy clean
+.PHONY: all deps configure build run test bench bench-scale bench-report soak asan test-asan fuzz format tidy clean
 
 all: build
 
@@ -59,6 +59,18 @@ bench-scale: build
 	@mkdir -p $(BENCH_OUT)
 	$(BUILD_DIR)/bench/scale_load --bin $(BUILD_DIR)/offerledger --json $(BENCH_OUT)/scale.json \
 	  $(BENCH_SCALE_ARGS)
+
+# The soak of issue 8: mixed traffic (quote, read, opt-out 3/5 or booking 2/5) at half the
+# measured peak for SOAK_MINUTES minutes, one wrk run per minute (requests, rate, p50/p99/p99.9,
+# statuses, server RSS); fails on a 5xx, RSS growth > 5% after minute 1, or a 2xx missing from
+# the ledger. JSON in $(BENCH_OUT)/soak.json. See bench/README.md.
+#   make soak SOAK_MINUTES=2 SOAK_ARGS='--rate 400 --connections 16'
+SOAK_MINUTES ?= 10
+SOAK_ARGS    ?=
+soak: build
+	@mkdir -p $(BENCH_OUT)
+	$(BUILD_DIR)/bench/soak --bin $(BUILD_DIR)/offerledger --cache-dir $(BENCH_OUT) \
+	  --minutes $(SOAK_MINUTES) --json $(BENCH_OUT)/soak.json $(SOAK_ARGS)
 
 # The conversion report benchmark: ledgers of EVENTS events (comma-separated sizes) built
 # through the real store, cached in $(BENCH_OUT)/ledger-N.db, then a monthly report timed

@@ -95,6 +95,7 @@ local running = false
 
 -- Per-thread results (globals: read by done() through thread:get).
 n200, n201, n204, n_other, n_bad, sent = 0, 0, 0, 0, 0, 0
+n4xx, n5xx, n_booked = 0, 0, 0 -- n_other by class; bookings' 200s (soak.lua counts them)
 first_error = ""
 out_path, scenario_name, reference = "", "", false
 slice_first, slice_size = 1, 0
@@ -213,6 +214,11 @@ function M.run(scenario)
   function response(status, headers, body)
     if not scenario.expected[status] then
       n_other = n_other + 1
+      if status >= 500 then
+        n5xx = n5xx + 1
+      elseif status >= 400 then
+        n4xx = n4xx + 1
+      end
       if first_error == "" then first_error = "status " .. status .. ": " .. body:sub(1, 300) end
       return
     end
@@ -228,7 +234,8 @@ function M.run(scenario)
 
   function done(summary, latency, requests)
     local out = assert(io.open(threads[1]:get("out_path"), "w"))
-    local totals = { n200 = 0, n201 = 0, n204 = 0, n_other = 0, n_bad = 0, sent = 0 }
+    local totals = { n200 = 0, n201 = 0, n204 = 0, n_other = 0, n_bad = 0, sent = 0, n4xx = 0,
+      n5xx = 0, n_booked = 0 }
     local per_thread = {}
     local first = ""
     local ran_out = false
@@ -242,13 +249,14 @@ function M.run(scenario)
     local e = summary.errors
     out:write(string.format(
       '{"scenario":%s,"reference":%s,"duration_us":%d,"requests":%d,"bytes":%d,'
-      .. '"status":{"200":%d,"201":%d,"204":%d,"other":%d},"unusable":%d,"sent":%d,"exhausted":%s,'
+      .. '"status":{"200":%d,"201":%d,"204":%d,"other":%d,"4xx":%d,"5xx":%d},"booked":%d,'
+      .. '"unusable":%d,"sent":%d,"exhausted":%s,'
       .. '"latency_us":{"mean":%.1f,"max":%d,"p50":%d,"p90":%d,"p99":%d,"p99.9":%d},'
       .. '"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d},'
       .. '"first_error":%s,"threads":[%s]}\n',
       json_string(threads[1]:get("scenario_name")), tostring(threads[1]:get("reference")),
       summary.duration, summary.requests, summary.bytes, totals.n200, totals.n201, totals.n204,
-      totals.n_other, totals.n_bad, totals.sent, tostring(ran_out), latency.mean,
+      totals.n_other, totals.n4xx, totals.n5xx, totals.n_booked, totals.n_bad, totals.sent, tostring(ran_out), latency.mean,
       math.floor(latency.max), math.floor(latency:percentile(50)),
       math.floor(latency:percentile(90)), math.floor(latency:percentile(99)),
       math.floor(latency:percentile(99.9)), e.connect, e.read, e.write, e.status, e.timeout,
