@@ -20,6 +20,7 @@
 #include <boost/json.hpp>
 
 #include "integration/harness.h"
+#include "support/pg_schema.h"
 
 namespace itest {
 namespace {
@@ -224,6 +225,107 @@ INSTANTIATE_TEST_SUITE_P(Faults, DiskFull,
                          ::testing::Values(FaultCase{"Enospc", "ENOSPC", "disk full"},
                                            FaultCase{"Erofs", "EROFS", "read-only"}),
                          [](const auto& info) { return std::string(info.param.name); });
+
+// Runs `sql` on a plain connection to `url`; "" or the error message.
+std::string PgRun(const std::string& url, const std::string& sql) {
+  PGconn* c = PQconnectdb(url.c_str());
+  std::string err;
+  if (PQstatus(c) != CONNECTION_OK) {
+    err = PQerrorMessage(c);
+  } else {
+    PGresult* r = PQexec(c, sql.c_str());
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
+      err = PQresultErrorMessage(r);
+    }
+    PQclear(r);
+  }
+  PQfinish(c);
+  return err;
+}
+
+// PostgreSQL made read-only under the running server (a standby after a
+// failover looks the same: SQLSTATE 25006), then writable again. A database
+// of its own: default_transaction_read_only is set per database, and the
+// other tests share the test database.
+TEST(ReadOnlyDatabase, PostgresWritesAnswer503AndRecoverWithoutRestart) {
+  Env env;
+  if (!env.postgres()) GTEST_SKIP() << "PostgreSQL only (the pg.* run); SQLite: DiskFull";
+  const std::string base = offerledger::testing::TestPgUrl();
+  const std::size_t slash = base.rfind('/');
+  ASSERT_NE(slash, std::string::npos) << base;
+  const std::string db = "ol_ro_" + std::to_string(::getpid());
+  const std::string url = base.substr(0, slash + 1) + db;
+  ASSERT_EQ(PgRun(base, "DROP DATABASE IF EXISTS " + db + " WITH (FORCE)"), "");
+  ASSERT_EQ(PgRun(base, "CREATE DATABASE " + db), "");
+  const std::string kick =  // new sessions pick the setting up
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + db +
+      "' AND pid <> pg_backend_pid()";
+
+  const CommandResult added = RunOfferledger({"partner", "add", "LLPGR", "--db", url, "--json"});
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  const json::value creds_json = json::parse(added.out);
+  const Credentials a{Str(creds_json, {"partner"}), Str(creds_json, {"api_key"}),
+                      Str(creds_json, {"api_secret"})};
+  auto server = ServerProcess::Start(url, {}, env.dir() / "ro.stderr");
+  ASSERT_NE(server, nullptr);
+  const Client client(server->port(), a);
+  std::vector<json::object> pkgs;
+  for (int i = 0; i < 4; ++i) pkgs.push_back(client.CreateQuote());
+  std::vector<std::string> ids;
+  for (const auto& p : pkgs) ids.push_back(Str(p, {"id"}));
+  int quotes_created = 4;
+  EXPECT_EQ(client.Post("bookings/" + ids[0] + "/opt_out", "{}").status, 204);
+
+  ASSERT_EQ(PgRun(base, "ALTER DATABASE " + db + " SET default_transaction_read_only = on"), "");
+  ASSERT_EQ(PgRun(base, kick), "");
+  for (int i = 0; i < 3; ++i) {
+    Expect503(client.Post("quotes/", CassetteQuoteBody()), "create quote", "read-only", env.dir());
+  }
+  Expect503(client.Post("bookings/" + ids[1] + "/opt_out", "{}"), "opt out", "read-only",
+            env.dir());
+  Expect503(client.Post("bookings/" + ids[2] + "/", BookingBodyFor(pkgs[2])), "book", "read-only",
+            env.dir());
+  EXPECT_EQ(client.Get("quotes/" + ids[1] + "/").status, 200);
+  EXPECT_EQ(client.Send("GET", "/healthz", std::nullopt).status, 503);
+
+  // Writable again: no restart; sessions that saw the read-only database are
+  // dropped as they meet it, so a write succeeds within a few attempts, and
+  // every attempt before is a 503 (never a 2xx that is not there).
+  ASSERT_EQ(PgRun(base, "ALTER DATABASE " + db + " RESET default_transaction_read_only"), "");
+  int attempts = 0;
+  int status = 0;
+  while (attempts < 20 && status != 204) {
+    ++attempts;
+    status = client.Post("bookings/" + ids[1] + "/opt_out", "{}").status;
+    if (status != 204) EXPECT_EQ(status, 503);
+  }
+  EXPECT_EQ(status, 204) << "after " << attempts << " attempts";
+  EXPECT_EQ(client.Post("quotes/", CassetteQuoteBody()).status, 201);
+  ++quotes_created;
+  EXPECT_EQ(client.Send("GET", "/healthz", std::nullopt).status, 200);
+  const std::string log = server->stderr_text();
+  EXPECT_TRUE(ContainsI(log, "read-only")) << log;
+  EXPECT_EQ(server->Terminate(), 0);
+
+  // Every 2xx'd write is there, no 503'd one.
+  const std::string db_conn = url;
+  auto count = [&](const std::string& sql) {
+    PGconn* c = PQconnectdb(db_conn.c_str());
+    PGresult* r = PQexec(c, sql.c_str());
+    std::string v = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1
+                        ? PQgetvalue(r, 0, 0)
+                        : std::string("error: ") + PQerrorMessage(c);
+    PQclear(r);
+    PQfinish(c);
+    return v;
+  };
+  EXPECT_EQ(count("SELECT count(*) FROM packages"), std::to_string(quotes_created));
+  EXPECT_EQ(count("SELECT status FROM packages WHERE id = '" + ids[0] + "'"), "OPTED_OUT");
+  EXPECT_EQ(count("SELECT status FROM packages WHERE id = '" + ids[1] + "'"), "OPTED_OUT");
+  EXPECT_EQ(count("SELECT count(*) FROM events WHERE kind = 'booked'"), "0");
+  EXPECT_EQ(count("SELECT count(*) FROM events WHERE kind = 'opted_out'"), "2");
+  EXPECT_EQ(PgRun(base, "DROP DATABASE IF EXISTS " + db + " WITH (FORCE)"), "");
+}
 
 }  // namespace
 }  // namespace itest

@@ -107,6 +107,11 @@ Status Connection::Error(PGresult* r, std::string_view sql) {
   }
   if (transient_) return Status::Unavailable("PostgreSQL: " + msg);  // retried by Transact
   if (code == "23505") return Status::Conflict("PostgreSQL: " + msg);
+  if (code == "25006") {  // read_only_sql_transaction
+    read_only_ = true;
+    NoteUnavailable("the database is read-only: " + msg);
+    return Status::Unavailable(std::string(kReadOnlyMessage));
+  }
   if (code == "53100" || code == "53200" || code == "53300") {
     NoteUnavailable(msg);
     return Status::Unavailable(std::string(kUnavailableMessage));

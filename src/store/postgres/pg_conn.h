@@ -93,6 +93,12 @@ class Connection {
   Status Exec(const std::string& sql);
 
   bool Broken() const;  // the connection is lost
+  // The session refused a write as read-only (SQLSTATE 25006): the pool drops
+  // it, so that the next write runs in a new session, which sees the database
+  // writable again once it is (default_transaction_read_only is read at
+  // session start).
+  bool read_only() const { return read_only_; }
+  void set_read_only() { read_only_ = true; }
   // Whether the connection still works as far as can be told without a
   // round trip: reads, without blocking, whatever the server sent while it
   // sat idle. A server that stopped or restarted has sent an error and
@@ -113,6 +119,7 @@ class Connection {
   PGconn* c_;
   std::unordered_map<std::string, std::string> prepared_;  // sql -> statement name
   bool transient_ = false;
+  bool read_only_ = false;
 };
 
 // The URL with any password replaced by "***" (for error messages).
@@ -123,6 +130,11 @@ std::string RedactUrl(const std::string& url);
 // details go to stderr (NoteUnavailable).
 inline constexpr std::string_view kUnavailableMessage =
     "The database is unavailable: the request was not applied. Retry it shortly.";
+// A read-only database (default_transaction_read_only, a standby after a
+// failover; SQLSTATE 25006): the transaction failed before it changed anything.
+inline constexpr std::string_view kReadOnlyMessage =
+    "The ledger cannot store this request right now (database read-only): nothing was "
+    "recorded. Retry later.";
 inline constexpr std::string_view kOutcomeUnknownMessage =
     "The connection to the database was lost while the change was being committed: it may or "
     "may not have been applied. Retry the request; an opt-out, or a request with the same "

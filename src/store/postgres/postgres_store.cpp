@@ -160,8 +160,8 @@ Result<PostgresStore::Lease> PostgresStore::Acquire() {
 void PostgresStore::Release(std::unique_ptr<Connection> c) {
   if (!c->Broken() && c->InTransaction()) (void)c->Exec("ROLLBACK");
   std::lock_guard lock(mu_);
-  if (c->Broken()) {
-    --open_;  // a lost connection is dropped; the next Acquire opens a new one
+  if (c->Broken() || c->read_only()) {
+    --open_;  // a lost (or read-only) connection is dropped; the next Acquire opens a new one
     c.reset();
   } else {
     idle_.push_back(std::move(c));
@@ -701,7 +701,17 @@ Status PostgresStore::ForgetProcess(std::string_view id) {
 
 Status PostgresStore::Ping() {
   OL_ASSIGN_OR_RETURN(Lease lease, Acquire());
-  return lease->Query("SELECT count(*) FROM schema_migrations").status();
+  // Healthy means writable: a read-only database answers every write with 503.
+  OL_ASSIGN_OR_RETURN(
+      pg::Rows rows,
+      lease->Query("SELECT current_setting('transaction_read_only') FROM schema_migrations "
+                   "LIMIT 1"));
+  if (rows.size() == 1 && rows.Text(0, 0) == "on") {
+    lease->set_read_only();  // dropped on release: a new session may be writable
+    pg::NoteUnavailable("the database is read-only (transaction_read_only = on)");
+    return Status::Unavailable(std::string(pg::kReadOnlyMessage));
+  }
+  return Status::Ok();
 }
 
 Result<std::int64_t> PostgresStore::PurgeReplies(Micros before) {
