@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -168,7 +169,11 @@ int main(int argc, char** argv) {
     w.sends_optouts = w.sends_bookings = true;
     expected.windows.push_back(w);
   };
-  const std::vector<std::string> base_args{};
+  // wrk stops at its deadline without waiting for the requests in flight (at
+  // most one per connection); the server still commits them. A pause after
+  // each run lets them finish before the next run's window opens, so the
+  // ledger check counts them in the run that sent them.
+  auto settle = [] { std::this_thread::sleep_for(std::chrono::seconds(2)); };
 
   // ---- the peak: unpaced, --peak-seconds
   double peak = 0;
@@ -179,6 +184,7 @@ int main(int argc, char** argv) {
     Minute m;
     m.r = ob::RunWrk(wo, "soak", server.port(), {"delay_ms=0"}, creds, dir / "peak.json",
                      dir / "wrk-peak");
+    settle();
     window("peak", from, m.r, m.booked());
     peak = m.rate();
     o.rate = peak / 2;
@@ -209,6 +215,7 @@ int main(int argc, char** argv) {
     m.r = ob::RunWrk(wo, "soak", server.port(), {"delay_ms=" + std::to_string(m.delay_ms)}, creds,
                      dir / ("minute-" + std::to_string(i) + ".json"),
                      dir / ("wrk-minute-" + std::to_string(i)));
+    settle();
     m.rss_kb = ob::ProcStatusKb(pid, "VmRSS");
     window("minute " + std::to_string(i), from, m.r, m.booked());
     // The cycle a connection saw beyond its pause: the next minute's correction.

@@ -11,17 +11,28 @@ LISTEN=${LISTEN:-127.0.0.1:8080}
 PARTNER=${PARTNER:-DEMO}
 CREDS=${CREDS:-.offerledger-demo.json}
 ADMIN_TOKEN_FILE=${ADMIN_TOKEN_FILE:-.offerledger-admin-token}
+# The master key that encrypts the API secrets at rest (docs/storage.md):
+# 32 random bytes as hex, mode 600, git-ignored; made once, never printed.
+MASTER_KEY_FILE=${MASTER_KEY_FILE:-./offerledger.key}
 
 # The demo partner is created on first start; if its credentials file is
 # lost, a new key is issued; if the database was removed, the partner is made
 # again. Either way the printed credentials work.
-known=$("$BIN" partner list --db "$DB" --json)
 umask 077
+if [[ ! -s $MASTER_KEY_FILE ]]; then
+  openssl rand -hex 32 > "$MASTER_KEY_FILE.tmp"
+  mv "$MASTER_KEY_FILE.tmp" "$MASTER_KEY_FILE"
+  echo "offerledger: created the master key file $MASTER_KEY_FILE (mode 600; keep it: without it the API secrets cannot be read)"
+fi
+chmod 600 "$MASTER_KEY_FILE"
+known=$("$BIN" partner list --db "$DB" --json)
 if ! grep -q "\"partner\":\"$PARTNER\"" <<<"$known"; then
-  "$BIN" partner add "$PARTNER" --name "Demo partner" --db "$DB" --json > "$CREDS.tmp"
+  "$BIN" partner add "$PARTNER" --name "Demo partner" --db "$DB" --json \
+    --master-key-file "$MASTER_KEY_FILE" > "$CREDS.tmp"
   mv "$CREDS.tmp" "$CREDS"
 elif [[ ! -s $CREDS ]] || ! grep -q "$(sed -n 's/.*"api_key": *"\([^"]*\)".*/\1/p' "$CREDS")" <<<"$known"; then
-  "$BIN" partner add-key "$PARTNER" --db "$DB" --json > "$CREDS.tmp"
+  "$BIN" partner add-key "$PARTNER" --db "$DB" --json \
+    --master-key-file "$MASTER_KEY_FILE" > "$CREDS.tmp"
   mv "$CREDS.tmp" "$CREDS"
 fi
 
@@ -64,9 +75,11 @@ cat <<EOT
 
     build/offerledger report conversion --db $DB --group partner,policy_type
     open $BASE/admin/dashboard#token=$ADMIN_TOKEN
-    (admin token in $ADMIN_TOKEN_FILE; the dashboard counts an offer as "no answer"
+    (API secrets encrypted at rest with the master key in $MASTER_KEY_FILE;
+     admin token in $ADMIN_TOKEN_FILE; the dashboard counts an offer as "no answer"
      after the decision window, 7 days: pass DECISION_WINDOW_DAYS=0 to make run to see it at once)
 
 EOT
 exec "$BIN" serve --listen "$LISTEN" --db "$DB" --admin-token-file "$ADMIN_TOKEN_FILE" \
+  --master-key-file "$MASTER_KEY_FILE" \
   --decision-window-days "${DECISION_WINDOW_DAYS:-7}"

@@ -25,4 +25,8 @@ inline constexpr const char* kDefaultDb = "sqlite:./offerledger.db";
 // wins), else kDefaultDb. `what` starts the help ("Database URL" if empty).
 CLI::Option* AddDbOption(CLI::App* cmd, std::string& db, const std::string& what = "");
 
+// Adds --master-key-file to `cmd`, bound to `path` (empty: not given; then
+// $OFFERLEDGER_MASTER_KEY, see auth/master_key.h).
+CLI::Option* AddMasterKeyOption(CLI::App* cmd, std::string& path);
+
 }  // namespace offerledger

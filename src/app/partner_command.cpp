@@ -6,7 +6,9 @@
 
 #include "api/json_writer.h"
 #include "app/commands.h"
+#include "auth/master_key.h"
 #include "service/partner_admin.h"
+#include "service/secret_sealing.h"
 #include "store/store.h"
 
 namespace offerledger {
@@ -21,6 +23,7 @@ struct PartnerOptions {
   bool json = false;
   std::string quote_rps;  // "" not given; else a number or "unlimited"
   std::string other_rps;
+  std::string master_key_file;  // "" not given: $OFFERLEDGER_MASTER_KEY, else none
 };
 
 [[noreturn]] void Fail(const std::string& what, const Status& s) {
@@ -52,6 +55,21 @@ void PrintCredentials(const NewCredentials& c, bool json) {
 }
 
 void AddDb(CLI::App* cmd, PartnerOptions& o) { AddDbOption(cmd, o.db); }
+
+// The master key, if one is configured; a bad one ends the command.
+std::optional<SecretBox> MasterKey(const std::string& what, const PartnerOptions& o) {
+  auto box = LoadMasterKey(o.master_key_file);
+  if (!box.ok()) Fail(what, box.status());
+  return std::move(*box);
+}
+
+// Before a new secret is stored: the store's secrets and the configured
+// master key must agree (no plain secret added to an encrypted store, no
+// secret sealed with another key than the others').
+void CheckSecrets(const std::string& what, Store& store, const std::optional<SecretBox>& box) {
+  auto census = CheckStoredSecrets(store, box ? &*box : nullptr, /*seal_plain=*/false);
+  if (!census.ok()) Fail(what, census.status());
+}
 
 void AddLimits(CLI::App* cmd, PartnerOptions& o) {
   cmd->add_option("--quote-rps", o.quote_rps,
@@ -91,12 +109,15 @@ void RegisterPartnerCommand(CLI::App& app) {
   add->add_flag("--json", o->json, "Print {\"partner\", \"api_key\", \"api_secret\"} as JSON");
   AddLimits(add, *o);
   AddDb(add, *o);
+  AddMasterKeyOption(add, o->master_key_file);
   add->callback([o] {
     const auto quote = ParseLimit("add", "--quote-rps", o->quote_rps);
     const auto other = ParseLimit("add", "--other-rps", o->other_rps);
+    const auto box = MasterKey("add", *o);
     auto store = Open("add", o->db);
-    auto creds =
-        PartnerAdmin(*store).AddPartner(o->code, o->name, quote.value_or(0), other.value_or(0));
+    CheckSecrets("add", *store, box);
+    auto creds = PartnerAdmin(*store, box ? &*box : nullptr)
+                     .AddPartner(o->code, o->name, quote.value_or(0), other.value_or(0));
     if (!creds.ok()) Fail("add", creds.status());
     PrintCredentials(*creds, o->json);
   });
@@ -180,9 +201,12 @@ void RegisterPartnerCommand(CLI::App& app) {
   add_key->add_option("CODE", o->code, "Partner code")->required();
   add_key->add_flag("--json", o->json, "Print JSON");
   AddDb(add_key, *o);
+  AddMasterKeyOption(add_key, o->master_key_file);
   add_key->callback([o] {
+    const auto box = MasterKey("add-key", *o);
     auto store = Open("add-key", o->db);
-    auto creds = PartnerAdmin(*store).AddKey(o->code);
+    CheckSecrets("add-key", *store, box);
+    auto creds = PartnerAdmin(*store, box ? &*box : nullptr).AddKey(o->code);
     if (!creds.ok()) Fail("add-key", creds.status());
     PrintCredentials(*creds, o->json);
   });
@@ -195,6 +219,27 @@ void RegisterPartnerCommand(CLI::App& app) {
     auto store = Open("revoke-key", o->db);
     if (Status s = PartnerAdmin(*store).RevokeKey(o->api_key); !s.ok()) Fail("revoke-key", s);
     std::cout << "revoked " << o->api_key << std::endl;
+  });
+
+  CLI::App* seal = partner->add_subcommand(
+      "seal-secrets",
+      "Encrypt the API secrets still stored in plain text with the master key (serve does the "
+      "same at start when it has a master key); checks that the encrypted ones open with it");
+  AddDb(seal, *o);
+  AddMasterKeyOption(seal, o->master_key_file);
+  seal->callback([o] {
+    const auto box = MasterKey("seal-secrets", *o);
+    if (!box) {
+      Fail("seal-secrets", Status::Invalid(std::string("no master key: give --master-key-file "
+                                                       "PATH or set $") +
+                                           kMasterKeyEnv));
+    }
+    auto store = Open("seal-secrets", o->db);
+    auto census = CheckStoredSecrets(*store, &*box, /*seal_plain=*/true);
+    if (!census.ok()) Fail("seal-secrets", census.status());
+    std::cout << "sealed " << census->newly_sealed << " plain-text API secret"
+              << (census->newly_sealed == 1 ? "" : "s") << "; " << census->sealed
+              << " encrypted in all" << std::endl;
   });
 }
 

@@ -10,6 +10,7 @@
 #include "app/commands.h"
 #include "app/dashboard_assets.h"
 #include "app/default_catalog.h"
+#include "auth/master_key.h"
 #include "auth/signature_verifier.h"
 #include "domain/catalog.h"
 #include "http/partner_routes.h"
@@ -18,6 +19,7 @@
 #include "service/partner_api.h"
 #include "service/partner_limits.h"
 #include "service/rate_limiter.h"
+#include "service/secret_sealing.h"
 #include "store/store.h"
 
 namespace offerledger {
@@ -45,6 +47,7 @@ struct ServeOptions {
   std::int64_t default_other_rps = 0;
   int rate_limit_refresh_ms = 1000;  // how often limits and the process heartbeat are refreshed
   int read_timeout_seconds = 30;     // to receive one whole request (slow clients are cut)
+  std::string master_key_file;       // empty: $OFFERLEDGER_MASTER_KEY, else none
 };
 
 // The admin API token: the file's content (surrounding whitespace removed)
@@ -137,6 +140,12 @@ int Serve(const ServeOptions& o) {
   report_opts.decision_window_days = o.decision_window_days;
   report_opts.dashboard_asset = &DashboardAsset;
   if (!LoadAdminToken(o, report_opts.admin_token)) return 2;
+  auto master_key = LoadMasterKey(o.master_key_file);
+  if (!master_key.ok()) {
+    std::cerr << "offerledger serve: " << master_key.status().message() << "\n";
+    return 2;
+  }
+  const SecretBox* box = master_key->has_value() ? &**master_key : nullptr;
   PriceChooserOptions chooser_opts;
   {
     auto mode = ParsePricingMode(o.pricing);
@@ -181,11 +190,30 @@ int Serve(const ServeOptions& o) {
     return 1;
   }
 
+  // API secrets at rest: the store and the master key must agree; with a
+  // key, secrets still in plain text are sealed now (a one-time upgrade).
+  auto census = CheckStoredSecrets(**store, box, /*seal_plain=*/true);
+  if (!census.ok()) {
+    std::cerr << "offerledger serve: " << RedactDbUrl(census.status().message()) << "\n";
+    (*store)->Close();
+    return census.status().code() == StatusCode::kInvalid ? 2 : 1;
+  }
+  if (census->newly_sealed > 0) {
+    std::cerr << "offerledger serve: encrypted " << census->newly_sealed
+              << " API secret(s) stored in plain text with the master key\n";
+  }
+  if (box == nullptr && census->plain > 0) {
+    std::cerr << "offerledger serve: warning: API secrets are stored unencrypted; give a master "
+                 "key (--master-key-file PATH or $"
+              << kMasterKeyEnv << ") to encrypt them\n";
+  }
+
   HttpServer* server_ptr = nullptr;
   PartnerApiOptions api_opts;
   VerifierOptions verifier_opts;
   verifier_opts.max_skew = static_cast<Micros>(o.max_skew_seconds) * kMicrosPerSecond;
   verifier_opts.allow_sha1 = o.allow_sha1;
+  verifier_opts.open_secret = MakeSecretOpener(box);
 
   // Bind first, so the public URL can name the real port when --listen ends in :0.
   std::unique_ptr<PartnerApi> api;
@@ -275,6 +303,7 @@ void RegisterServeCommand(CLI::App& app) {
                   "server clock (the replay guard)")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
+  AddMasterKeyOption(cmd, opts->master_key_file);
   cmd->add_flag("--allow-sha1", opts->allow_sha1,
                 "Accept the deprecated hmac-sha1 signature algorithm");
   cmd->add_option("--admin-token-file", opts->admin_token_file,

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -12,9 +13,16 @@
 #include <unordered_map>
 
 #include "auth/hmac.h"
+#include "common/result.h"
 #include "common/status.h"
 
 namespace offerledger {
+
+// Turns a key's secret as stored into the HMAC secret: decrypts a sealed one
+// (secret_box.h). Called only when a key's context is prepared, never per
+// request once the key is cached. Its error is returned by Compute as is.
+using SecretOpener =
+    std::function<Result<std::string>(std::string_view api_key, std::string_view stored)>;
 
 class HmacKeyCache {
  public:
@@ -29,13 +37,15 @@ class HmacKeyCache {
   HmacKeyCache(const HmacKeyCache&) = delete;
   HmacKeyCache& operator=(const HmacKeyCache&) = delete;
 
-  // HMAC(secret, message) with `alg`, into `out`. Uses api_key's cached
-  // context only if it was prepared with exactly this secret and algorithm;
-  // otherwise the old one is dropped (its secret wiped) and a new one
-  // prepared, so a rotated secret is never served from the cache.
-  // Thread-safe: concurrent calls for one key each get their own context.
-  Status Compute(std::string_view api_key, std::string_view secret, Algorithm alg,
-                 std::string_view message, MacBytes& out);
+  // HMAC(secret, message) with `alg`, into `out`, where secret is
+  // open(api_key, stored) (or `stored` itself without an opener). Uses
+  // api_key's cached context only if it was prepared from exactly this
+  // stored secret and algorithm; otherwise the old one is dropped (its secret
+  // wiped) and a new one prepared, so a rotated secret is never served from
+  // the cache. Thread-safe: concurrent calls for one key each get their own
+  // context.
+  Status Compute(std::string_view api_key, std::string_view stored, Algorithm alg,
+                 std::string_view message, MacBytes& out, const SecretOpener& open = nullptr);
 
   // Drops api_key's contexts and wipes the secret they were made from (the
   // key was revoked or deleted). Calls in flight finish with what they hold.

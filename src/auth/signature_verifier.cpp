@@ -113,7 +113,8 @@ Result<AuthIdentity> SignatureVerifier::Verify(const AuthRequest& req, Micros no
       BuildSigningString(params->headers, req.method, req.target, std::ref(header_values));
   MacBytes mac;
   if (Status s =
-          hmac_keys_.Compute(params->key_id, key.secret, params->algorithm, signing_string, mac);
+          hmac_keys_.Compute(params->key_id, key.secret, params->algorithm, signing_string, mac,
+                             opts_.open_secret);
       !s.ok()) {
     return s;
   }

@@ -33,6 +33,10 @@ struct AuthRequest {
 struct VerifierOptions {
   Micros max_skew = 300 * kMicrosPerSecond;  // the replay window, either way
   bool allow_sha1 = false;
+  // Turns KeyRecord::secret into the HMAC secret (decrypts a sealed one,
+  // secret_box.h), once per key: the result is cached with the key's HMAC
+  // context. Null: the stored secret is the HMAC secret.
+  SecretOpener open_secret = nullptr;
 };
 
 struct AuthIdentity {

@@ -1,6 +1,8 @@
 #include "service/partner_admin.h"
 
+#include "common/status_macros.h"
 #include "domain/ids.h"
+#include "service/secret_sealing.h"
 
 namespace offerledger {
 
@@ -55,18 +57,22 @@ Result<NewCredentials> PartnerAdmin::AddPartner(const std::string& code, const s
   if (Status s = CheckRps("other_rps", other_rps); !s.ok()) return s;
   const Micros now = NowMicros();
   Partner p{code, name.empty() ? code : name, now, quote_rps, other_rps};
-  ApiKey key{NewApiKey(), NewApiSecret(), code, now, std::nullopt};
+  std::string secret = NewApiSecret();
+  ApiKey key{NewApiKey(), "", code, now, std::nullopt};
+  OL_ASSIGN_OR_RETURN(key.secret, StoredSecret(box_, key.key, secret));
   if (Status s = store_.CreatePartner(p, key); !s.ok()) return s;
-  return NewCredentials{code, key.key, key.secret};
+  return NewCredentials{code, key.key, std::move(secret)};
 }
 
 Result<NewCredentials> PartnerAdmin::AddKey(const std::string& code) {
   auto partner = store_.GetPartner(code);
   if (!partner.ok()) return partner.status();
   if (!partner->has_value()) return Status::NotFound("no partner '" + code + "'");
-  ApiKey key{NewApiKey(), NewApiSecret(), code, NowMicros(), std::nullopt};
+  std::string secret = NewApiSecret();
+  ApiKey key{NewApiKey(), "", code, NowMicros(), std::nullopt};
+  OL_ASSIGN_OR_RETURN(key.secret, StoredSecret(box_, key.key, secret));
   if (Status s = store_.AddKey(key); !s.ok()) return s;
-  return NewCredentials{code, key.key, key.secret};
+  return NewCredentials{code, key.key, std::move(secret)};
 }
 
 Status PartnerAdmin::SetLimits(const std::string& code, std::optional<std::int64_t> quote_rps,

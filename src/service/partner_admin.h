@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/secret_box.h"
 #include "common/result.h"
 #include "store/store.h"
 
@@ -21,7 +22,9 @@ struct NewCredentials {
 
 class PartnerAdmin {
  public:
-  explicit PartnerAdmin(Store& store) : store_(store) {}
+  // With a master key (`box`, not owned, may be null) new secrets are stored
+  // sealed (service/secret_sealing.h); without one, in plain text.
+  explicit PartnerAdmin(Store& store, const SecretBox* box = nullptr) : store_(store), box_(box) {}
 
   // Partner codes: 2-32 characters of A-Z, a-z, 0-9, '_' and '-'.
   static bool IsValidPartnerCode(std::string_view code);
@@ -47,6 +50,7 @@ class PartnerAdmin {
 
  private:
   Store& store_;
+  const SecretBox* box_;
 };
 
 }  // namespace offerledger

@@ -226,6 +226,13 @@ class Store {
                                   std::int64_t other_rps) {
     return Status::Internal("this store cannot change partner limits");
   }
+  // Replaces a key's stored secret (sealing plain-text secrets with the
+  // master key), only if it is still `expected`: Conflict otherwise, NotFound
+  // for an unknown key.
+  virtual Status ReplaceKeySecret(std::string_view key, std::string_view expected,
+                                  std::string_view secret) {
+    return Status::Internal("this store cannot change key secrets");
+  }
   virtual Result<std::optional<ApiKey>> FindKey(std::string_view key) = 0;
   virtual Result<std::vector<ApiKey>> ListKeys(std::string_view partner) = 0;
 

@@ -131,5 +131,40 @@ TEST(HmacKeyCacheTest, ConcurrentUse) {
   EXPECT_LE(cache.size(), 2u);
 }
 
+// The opener (decryption of a sealed secret) runs once per key and stored
+// secret, not per request; the MAC is that of the opened secret.
+TEST(HmacKeyCache, OpensTheStoredSecretOncePerKey) {
+  HmacKeyCache cache;
+  int opened = 0;
+  const SecretOpener open = [&opened](std::string_view key,
+                                      std::string_view stored) -> Result<std::string> {
+    ++opened;
+    return std::string(key) + "/" + std::string(stored) + "-plain";
+  };
+  MacBytes direct;
+  ASSERT_TRUE(cache.Compute("other", "K1/sealed-1-plain", Algorithm::kHmacSha512, kMsg, direct).ok());
+  for (int i = 0; i < 5; ++i) {
+    MacBytes mac;
+    ASSERT_TRUE(cache.Compute("K1", "sealed-1", Algorithm::kHmacSha512, kMsg, mac, open).ok());
+    EXPECT_EQ(mac.view(), direct.view());
+  }
+  EXPECT_EQ(opened, 1);
+  MacBytes mac;
+  ASSERT_TRUE(cache.Compute("K1", "sealed-2", Algorithm::kHmacSha512, kMsg, mac, open).ok());
+  EXPECT_EQ(opened, 2);  // another stored secret (rotated): opened again
+  EXPECT_NE(mac.view(), direct.view());
+}
+
+TEST(HmacKeyCache, OpenerErrorIsReturnedAndNothingCached) {
+  HmacKeyCache cache;
+  const SecretOpener fail = [](std::string_view, std::string_view) -> Result<std::string> {
+    return Status::Internal("cannot open");
+  };
+  MacBytes mac;
+  const Status s = cache.Compute("K1", "sealed", Algorithm::kHmacSha512, kMsg, mac, fail);
+  EXPECT_EQ(s.code(), StatusCode::kInternal);
+  EXPECT_EQ(cache.size(), 0u);
+}
+
 }  // namespace
 }  // namespace offerledger

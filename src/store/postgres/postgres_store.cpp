@@ -339,6 +339,17 @@ class PostgresStore::Txn final : public WriteTxn {
         .status();
   }
 
+  Status ReplaceSecret(std::string_view key, std::string_view expected, std::string_view secret) {
+    OL_ASSIGN_OR_RETURN(Rows r, c_->Query("UPDATE api_keys SET secret = $3 WHERE key = $1 AND "
+                                          "secret = $2",
+                                          Params().Add(key).Add(expected).Add(secret)));
+    if (r.Affected() > 0) return Status::Ok();
+    OL_ASSIGN_OR_RETURN(Rows q,
+                        c_->Query("SELECT 1 FROM api_keys WHERE key = $1", Params().Add(key)));
+    if (q.size() == 0) return Status::NotFound("no API key " + std::string(key));
+    return Status::Conflict("the secret of API key " + std::string(key) + " changed meanwhile");
+  }
+
   Status SetLimits(std::string_view code, std::int64_t quote_rps, std::int64_t other_rps) {
     OL_ASSIGN_OR_RETURN(Rows r,
                         c_->Query("UPDATE partners SET quote_rps = $2, other_rps = $3 WHERE code "
@@ -591,6 +602,11 @@ Status PostgresStore::AddKey(const ApiKey& key) {
 
 Status PostgresStore::RevokeKey(std::string_view key, Micros at) {
   return Transact([&](Txn& txn) { return txn.Revoke(key, at); });
+}
+
+Status PostgresStore::ReplaceKeySecret(std::string_view key, std::string_view expected,
+                                       std::string_view secret) {
+  return Transact([&](Txn& txn) { return txn.ReplaceSecret(key, expected, secret); });
 }
 
 Status PostgresStore::SetPartnerLimits(std::string_view code, std::int64_t quote_rps,

@@ -384,6 +384,20 @@ class SqliteStore::Txn final : public WriteTxn {
     return up.Run();
   }
 
+  Status ReplaceSecret(std::string_view key, std::string_view expected, std::string_view secret) {
+    OL_ASSIGN_OR_RETURN(
+        Statement st,
+        c_->Prepare("UPDATE api_keys SET secret = ?3 WHERE key = ?1 AND secret = ?2"));
+    st.Bind(1, key).Bind(2, expected).Bind(3, secret);
+    OL_RETURN_IF_ERROR(st.Run());
+    if (c_->Changes() > 0) return Status::Ok();
+    OL_ASSIGN_OR_RETURN(Statement q, c_->Prepare("SELECT 1 FROM api_keys WHERE key = ?1"));
+    q.Bind(1, key);
+    OL_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return Status::NotFound("no API key " + std::string(key));
+    return Status::Conflict("the secret of API key " + std::string(key) + " changed meanwhile");
+  }
+
   Status SetLimits(std::string_view code, std::int64_t quote_rps, std::int64_t other_rps) {
     OL_ASSIGN_OR_RETURN(Statement st, c_->Prepare("UPDATE partners SET quote_rps = ?2, "
                                                   "other_rps = ?3 WHERE code = ?1"));
@@ -834,6 +848,11 @@ Status SqliteStore::AddKey(const ApiKey& key) {
 
 Status SqliteStore::RevokeKey(std::string_view key, Micros at) {
   return Submit([&](Txn& txn) { return txn.Revoke(key, at); });
+}
+
+Status SqliteStore::ReplaceKeySecret(std::string_view key, std::string_view expected,
+                                     std::string_view secret) {
+  return Submit([&](Txn& txn) { return txn.ReplaceSecret(key, expected, secret); });
 }
 
 Status SqliteStore::SetPartnerLimits(std::string_view code, std::int64_t quote_rps,

@@ -110,6 +110,8 @@ class SqliteStore final : public Store {
   Result<std::vector<Partner>> ListPartners() override;
   Status AddKey(const ApiKey& key) override;
   Status RevokeKey(std::string_view key, Micros at) override;
+  Status ReplaceKeySecret(std::string_view key, std::string_view expected,
+                          std::string_view secret) override;
   Status SetPartnerLimits(std::string_view code, std::int64_t quote_rps,
                           std::int64_t other_rps) override;
   Result<std::optional<ApiKey>> FindKey(std::string_view key) override;
