@@ -4,6 +4,7 @@
 
 #include "api/request_decoder.h"
 #include "domain/ids.h"
+#include "service/webhook_events.h"
 
 namespace offerledger {
 
@@ -190,6 +191,13 @@ Result<Partner> PartnerApi::PartnerOf(const RequestContext& ctx) {
   auto partner = store_.GetPartner(ctx.partner);
   if (!partner.ok()) return partner.status();
   return partner->value_or(Partner{ctx.partner, ctx.partner, 0, 0, 0});
+}
+
+Status PartnerApi::QueueBookingWebhook(WriteTxn& tx, std::string_view event,
+                                       const QuotePackage& pkg, const Partner& partner,
+                                       Micros now) {
+  return QueueWebhook(tx, pkg.partner, event, now,
+                      [&] { return RenderBooking(pkg, partner, opts_.render); });
 }
 
 ApiReply PartnerApi::CreateQuote(const RequestContext& ctx, const json::value& body) {
@@ -388,6 +396,9 @@ ApiReply PartnerApi::CreateBooking(const RequestContext& ctx, std::string_view p
     auto events = ApplyBooking(*pkg, req->quote_ids, req->policyholder_json, ctx.now);
     if (!events.ok()) return events.status();
     if (Status s = SaveChange(tx, *catalog_, *pkg, *events); !s.ok()) return s;
+    if (Status s = QueueBookingWebhook(tx, kBookingCreated, *pkg, *partner, ctx.now); !s.ok()) {
+      return s;
+    }
     return ApiReply{200, RenderBooking(*pkg, *partner, opts_.render)};
   });
 }
@@ -410,6 +421,9 @@ ApiReply PartnerApi::InstantBooking(const RequestContext& ctx, const json::value
     events.insert(events.end(), booking->begin(), booking->end());
     if (Status s = tx.InsertPackage(booked); !s.ok()) return s;
     if (Status s = AppendEvents(tx, *catalog_, std::move(events)); !s.ok()) return s;
+    if (Status s = QueueBookingWebhook(tx, kBookingCreated, booked, *partner, ctx.now); !s.ok()) {
+      return s;
+    }
     return ApiReply{200, RenderBooking(booked, *partner, opts_.render)};
   });
 }
@@ -470,6 +484,9 @@ ApiReply PartnerApi::Cancel(const RequestContext& ctx, std::string_view package_
     auto events = ApplyCancellation(*pkg, ctx.now);
     if (!events.ok()) return events.status();
     if (Status s = SaveChange(tx, *catalog_, *pkg, *events); !s.ok()) return s;
+    if (Status s = QueueBookingWebhook(tx, kBookingCancelled, *pkg, who, ctx.now); !s.ok()) {
+      return s;
+    }
     return ApiReply{200, RenderCancellation(*pkg, who, {}, opts_.render)};
   });
 }
@@ -493,6 +510,9 @@ ApiReply PartnerApi::ConfirmCancellation(const RequestContext& ctx, std::string_
     auto events = ApplyCancellation(*pkg, ctx.now);
     if (!events.ok()) return events.status();
     if (Status s = SaveChange(tx, *catalog_, *pkg, *events); !s.ok()) return s;
+    if (Status s = QueueBookingWebhook(tx, kBookingCancelled, *pkg, who, ctx.now); !s.ok()) {
+      return s;
+    }
     return ApiReply{200, RenderCancellation(*pkg, who, {}, opts_.render)};
   });
 }

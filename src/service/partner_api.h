@@ -108,6 +108,12 @@ class PartnerApi {
 
   // The partner as responses show it (bookings name their partner).
   Result<Partner> PartnerOf(const RequestContext& ctx);
+  // Queues webhook `event` (service/webhook_events.h: kBookingCreated, ...)
+  // carrying the booking as GET booking renders it, in this unit of work, if
+  // the partner's webhook subscribes to it. Call it in a write's work after
+  // the change is saved: it commits or rolls back with the change.
+  Status QueueBookingWebhook(WriteTxn& tx, std::string_view event, const QuotePackage& pkg,
+                             const Partner& partner, Micros now);
 
   Store& store_;
   std::shared_ptr<const Catalog> catalog_;

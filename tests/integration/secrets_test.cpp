@@ -242,7 +242,8 @@ TEST(Secrets, PlainSecretsWarnThenAreEncryptedWhenAKeyIsGiven) {
   const std::string plain_err = plain->stderr_text();
   const auto warning = plain_err.find("API secrets are stored unencrypted");
   EXPECT_NE(warning, std::string::npos) << plain_err;
-  EXPECT_EQ(plain_err.find("unencrypted", warning + 1), std::string::npos) << "warned twice";
+  EXPECT_EQ(plain_err.find("API secrets are stored unencrypted", warning + 1), std::string::npos)
+      << "warned twice";
 
   const std::string key_file = WriteKeyFile(env.dir(), "offerledger.key", kKeyHex, 0600);
   auto sealed = env.StartServer({"--master-key-file", key_file});
