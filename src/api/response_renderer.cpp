@@ -123,7 +123,7 @@ void WriteQuote(JsonWriter& w, const QuotePackage& pkg, const Quote& q, const Re
   OptTime(w, "confirmed_at", q.confirmed_at);
   w.Key("updated_at").String(FormatIsoMicros(q.updated_at));
   OptTime(w, "cancelled_at", q.cancelled_at);
-  w.Key("is_renewable").Bool(false);
+  w.Key("is_renewable").Bool(q.renewable);
   w.Key("is_pricebeat_enabled").Null();
   MoneyPair(w, "cover_amount", q.cover_amount, c);
   w.Key("pds_url").String(PdsUrl(pkg, o) + "?policy_type=" + q.policy_type + "_v" +

@@ -87,7 +87,11 @@ struct Product {
   std::map<std::string, std::vector<TaxRule>> taxes_by_country;  // "GB" -> IPT 12%
   // Texts; "{field}" placeholders are replaced by the request's values.
   QuoteContent content;
+  // Renewable products (a monthly cover) may be renewed by the partner for
+  // another period of `renewal_period_days` days, at the catalog price of the
+  // day (quote_for_renewal); 0 when not renewable.
   bool renewable = false;
+  int renewal_period_days = 0;
   // Price optimisation (used by the optimizer): "fixed" or "optimize", and
   // the multiplier grid it may choose from.
   std::string pricing = "fixed";

@@ -677,7 +677,8 @@ class Loader {
     CheckKeys(obj, path,
               {"policy_type", "version", "name", "code", "version_id", "group", "fields",
                "cover_period", "insured_value", "premium_rate", "currencies", "taxes", "content",
-               "renewable", "pricing", "multiplier_grid", "optimizer_context"});
+               "renewable", "renewal_period_days", "pricing", "multiplier_grid",
+               "optimizer_context"});
     Product p;
     if (auto s = String(obj, "policy_type", path, true)) {
       p.policy_type = *s;
@@ -725,6 +726,17 @@ class Loader {
       Content(p, *c, Join(path, "content"));
     }
     p.renewable = Bool(obj, "renewable", path).value_or(false);
+    // A renewal needs to know how long the next period is; a period on a
+    // product that cannot renew is a mistake worth reporting, not ignoring.
+    if (auto days = Integer(obj, "renewal_period_days", path, p.renewable)) {
+      if (!p.renewable) {
+        Add(Join(path, "renewal_period_days"), "only for renewable products (renewable: true)");
+      } else if (*days < 1 || *days > 3660) {
+        Add(Join(path, "renewal_period_days"), "expected 1..3660 days");
+      } else {
+        p.renewal_period_days = static_cast<int>(*days);
+      }
+    }
     if (auto s = String(obj, "pricing", path, false)) {
       if (*s != "fixed" && *s != "optimize") {
         Add(Join(path, "pricing"), "expected \"fixed\" or \"optimize\"");

@@ -65,6 +65,7 @@ struct Quote {
   QuoteContent content;
   Micros created_at = 0;
   Micros updated_at = 0;
+  bool renewable = false;  // its product is renewable (catalog): quote_for_renewal may renew it
   std::optional<Micros> confirmed_at;
   std::optional<Micros> cancelled_at;
   MinorUnits refund = 0;  // set when cancelled

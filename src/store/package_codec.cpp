@@ -51,6 +51,7 @@ json::object EncodeQuote(const Quote& q) {
       {"confirmed_at", OptInt(q.confirmed_at)},
       {"cancelled_at", OptInt(q.cancelled_at)},
       {"refund", q.refund},
+      {"renewable", q.renewable},
   };
 }
 
@@ -129,6 +130,12 @@ class Fields {
     }
     return &v->get_array();
   }
+  void Bool(std::string_view key, bool& out) {
+    const json::value* v = Find(key);
+    if (v == nullptr) return;
+    if (!v->is_bool()) return Fail(key, "true or false");
+    out = v->get_bool();
+  }
   void Require(std::string_view key) {
     if (*error_ == "" && obj_.if_contains(key) == nullptr) {
       *error_ = Path(key) + " is missing";
@@ -206,6 +213,7 @@ Quote DecodeQuote(const json::object& obj, const std::string& where, std::string
   f.OptInt("confirmed_at", q.confirmed_at);
   f.OptInt("cancelled_at", q.cancelled_at);
   f.Int("refund", q.refund);
+  f.Bool("renewable", q.renewable);
   return q;
 }
 

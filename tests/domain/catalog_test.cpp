@@ -125,6 +125,14 @@ TEST(CatalogLoad, DefaultCatalogLoads) {
   }
   EXPECT_GE(optimized, 1);
   EXPECT_EQ(etp->pricing, "fixed");  // the recorded prices must stay put
+  EXPECT_FALSE(etp->renewable);
+
+  // The renewable product: a monthly cover renewed 30 days at a time.
+  const Product* gadget = cat.FindLatest("gadget_protection");
+  ASSERT_NE(gadget, nullptr);
+  EXPECT_TRUE(gadget->renewable);
+  EXPECT_EQ(gadget->renewal_period_days, 30);
+  EXPECT_EQ(gadget->duration_days, 30);
 }
 
 TEST(CatalogLoad, BaseDocIsValid) {
@@ -157,6 +165,31 @@ TEST(CatalogLoad, CommentsAndTrailingCommasAreAllowed) {
   text.insert(text.size() - 1, ", // trailing\n");
   auto c = Catalog::Parse(text);
   EXPECT_TRUE(c.ok()) << c.status().message();
+}
+
+TEST(CatalogValidation, RenewalPeriod) {
+  json::value doc = BaseDoc();
+  EXPECT_FALSE(Catalog::Parse(json::serialize(doc)).value()->products().at(0).renewable);
+  Product0(doc)["renewable"] = true;
+  Product0(doc)["renewal_period_days"] = 30;
+  auto ok = Catalog::Parse(json::serialize(doc));
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_TRUE((*ok)->products().at(0).renewable);
+  EXPECT_EQ((*ok)->products().at(0).renewal_period_days, 30);
+
+  Product0(doc)["renewal_period_days"] = 0;
+  ExpectProblem(doc, "products[0].renewal_period_days", "1..3660");
+  Product0(doc)["renewal_period_days"] = 3661;
+  ExpectProblem(doc, "products[0].renewal_period_days", "1..3660");
+  Product0(doc)["renewal_period_days"] = "30";
+  ExpectProblem(doc, "products[0].renewal_period_days", "expected an integer");
+  Product0(doc).erase("renewal_period_days");
+  ExpectProblem(doc, "products[0].renewal_period_days", "required");
+  Product0(doc)["renewable"] = false;
+  Product0(doc)["renewal_period_days"] = 30;
+  ExpectProblem(doc, "products[0].renewal_period_days", "only for renewable products");
+  Product0(doc)["renewable"] = "yes";
+  ExpectProblem(doc, "products[0].renewable", "true or false");
 }
 
 TEST(CatalogValidation, RateNotADecimal) {
