@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/commands.h"
+#include "app/webhook_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -17,6 +18,7 @@ int main(int argc, char** argv) {
   offerledger::RegisterOptimizerCommand(app);
   offerledger::RegisterClientCommand(app);
   offerledger::RegisterMigrateCommands(app);
+  offerledger::RegisterWebhooksCommand(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

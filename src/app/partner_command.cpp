@@ -6,6 +6,7 @@
 
 #include "api/json_writer.h"
 #include "app/commands.h"
+#include "app/webhook_command.h"
 #include "auth/master_key.h"
 #include "service/partner_admin.h"
 #include "service/secret_sealing.h"
@@ -155,6 +156,7 @@ void RegisterPartnerCommand(CLI::App& app) {
           w.EndObject();
         }
         w.EndArray();
+        if (Status s = WriteWebhookJson(*store, p.code, w); !s.ok()) Fail("list", s);
         w.EndObject();
         continue;
       }
@@ -166,6 +168,7 @@ void RegisterPartnerCommand(CLI::App& app) {
                   << (k.revoked_at ? "revoked " + FormatIsoMicros(*k.revoked_at) : "active")
                   << "\n";
       }
+      if (Status s = PrintWebhookLine(*store, p.code, std::cout); !s.ok()) Fail("list", s);
     }
     w.EndArray();
     if (o->json) std::cout << w.str() << std::endl;
@@ -220,6 +223,8 @@ void RegisterPartnerCommand(CLI::App& app) {
     if (Status s = PartnerAdmin(*store).RevokeKey(o->api_key); !s.ok()) Fail("revoke-key", s);
     std::cout << "revoked " << o->api_key << std::endl;
   });
+
+  AddPartnerWebhookCommands(partner);
 
   CLI::App* seal = partner->add_subcommand(
       "seal-secrets",

@@ -12,6 +12,7 @@
 #include "app/default_catalog.h"
 #include "auth/master_key.h"
 #include "auth/signature_verifier.h"
+#include "client/transport.h"
 #include "domain/catalog.h"
 #include "http/partner_routes.h"
 #include "http/server.h"
@@ -20,6 +21,8 @@
 #include "service/partner_limits.h"
 #include "service/rate_limiter.h"
 #include "service/secret_sealing.h"
+#include "service/webhook_secret.h"
+#include "service/webhook_sender.h"
 #include "store/store.h"
 
 namespace offerledger {
@@ -48,6 +51,11 @@ struct ServeOptions {
   int rate_limit_refresh_ms = 1000;  // how often limits and the process heartbeat are refreshed
   int read_timeout_seconds = 30;     // to receive one whole request (slow clients are cut)
   std::string master_key_file;       // empty: $OFFERLEDGER_MASTER_KEY, else none
+  // Webhooks (docs/webhooks.md).
+  int webhook_retries = 3;
+  double webhook_backoff_seconds = 10;
+  double webhook_timeout_seconds = 10;
+  std::string webhook_ca_file;
 };
 
 // The admin API token: the file's content (surrounding whitespace removed)
@@ -258,6 +266,22 @@ int Serve(const ServeOptions& o) {
   routes = std::make_unique<PartnerRoutes>(**store, *api, verifier_opts, api_opts.render.public_url,
                                            std::move(report_opts), &limiter);
 
+  // Webhooks: sent from their own thread, never an HTTP worker's or the
+  // SQLite writer's, through the SDK's HTTP(S) transport.
+  client::Config transport_config;
+  transport_config.ca_file = o.webhook_ca_file;
+  std::unique_ptr<client::Transport> webhook_transport =
+      client::MakeHttpTransport(transport_config);
+  WebhookSenderOptions sender_opts;
+  sender_opts.retries = o.webhook_retries;
+  sender_opts.backoff = static_cast<Micros>(o.webhook_backoff_seconds * kMicrosPerSecond);
+  sender_opts.timeout =
+      std::chrono::milliseconds(static_cast<std::int64_t>(o.webhook_timeout_seconds * 1000));
+  WebhookSender webhook_sender(
+      **store, *webhook_transport,
+      [box](const WebhookConfig& config) { return OpenWebhookSecret(box, config); }, sender_opts);
+  webhook_sender.Start();
+
   std::cout << "offerledger: listening on " << scheme << host_for_url << ":" << server.port()
             << " (db " << RedactDbUrl(o.db)
             << (postgres ? ", " + std::to_string(store_opts.pg_pool_size) + " db connections" : "")
@@ -267,6 +291,7 @@ int Serve(const ServeOptions& o) {
             << " (" << o.optimizer_policy << "))" << std::endl;
   server.Run();
   (void)server_ptr;
+  webhook_sender.Stop();  // before Close: it finishes the POST in flight
   partner_limits.Stop();  // before Close: it removes this process's heartbeat
   (*store)->Close();
   std::cout << "offerledger: stopped" << std::endl;
@@ -351,6 +376,26 @@ void RegisterServeCommand(CLI::App& app) {
                   "has started; a slower one (slowloris) is disconnected")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
+  cmd->add_option("--webhook-retries", opts->webhook_retries,
+                  "Times a webhook is sent again after its first attempt failed (no answer, or "
+                  "not 2xx) before it is dead (docs/webhooks.md; `offerledger webhooks retry` "
+                  "revives dead ones)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100));
+  cmd->add_option("--webhook-backoff", opts->webhook_backoff_seconds,
+                  "Seconds before a failed webhook's first retry; each further retry waits "
+                  "twice as long as the one before, at most an hour")
+      ->capture_default_str()
+      ->check(CLI::Range(0.001, 3600.0));
+  cmd->add_option("--webhook-timeout", opts->webhook_timeout_seconds,
+                  "Seconds a partner's listener has to answer a webhook (connect, send, answer) "
+                  "before the attempt counts as failed")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 600.0));
+  cmd->add_option("--webhook-ca-file", opts->webhook_ca_file,
+                  "Extra trust anchors (PEM) for https:// webhook listeners, besides the "
+                  "system's")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--tls-cert", opts->tls_cert,
                   "Serve HTTPS only (TLS 1.2+) with this PEM certificate chain, leaf first; "
                   "needs --tls-key")
