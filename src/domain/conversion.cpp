@@ -127,6 +127,11 @@ OfferOutcome OutcomeAfter(OfferOutcome before, EventKind kind) {
     case EventKind::kNotSelected:
       return OfferOutcome::kNotSelected;
     case EventKind::kCancelled:
+    // Renewals are counted on their own (EventCounts): they change no
+    // outcome of the first offer, which was booked.
+    case EventKind::kRenewalOffered:
+    case EventKind::kRenewed:
+    case EventKind::kRenewalOptedOut:
       return before;
   }
   return before;

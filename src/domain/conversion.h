@@ -9,6 +9,8 @@
 //   booked             -> kBooked       (also after an earlier opt-out)
 //   withdrawn          -> kWithdrawn    (removed from the offer: not an offer any more)
 //   cancelled          -> kBooked stays; cancellations are counted separately
+//   renewal_offered, renewed, renewal_opted_out -> unchanged (a renewal is
+//                         not the first offer; it is counted on its own)
 // Outcomes are attributed to the offer's COHORT: the UTC day the quote was
 // first offered, with the partner, product, price band, customer country and
 // currency of the offer as it stands (a re-price moves it to its new band).

@@ -23,6 +23,16 @@ enum class EventKind {
   kBooked,       // the quote was bought
   kNotSelected,  // the package was booked without this quote
   kCancelled,    // a booked quote was cancelled (refund in `amount`)
+  // Renewals (of a CONFIRMED booking of renewable products). The offer of
+  // the next period: one per renewed quote, with the renewal's quote id and
+  // price; data {"renewal_id", "renewal_of"} (the quote it renews).
+  kRenewalOffered,
+  // The renewal was confirmed: one per quote of the new period's package,
+  // data {"renewal_id", "renewed_from"} (the previous package).
+  kRenewed,
+  // The customer declined to renew (the renewal opt-out): one per renewable
+  // quote, recorded once, like kOptedOut for the first offer.
+  kRenewalOptedOut,
 };
 
 std::string_view EventKindName(EventKind k);  // "offered", "opted_out", ...

@@ -7,18 +7,20 @@
 namespace offerledger {
 
 namespace {
-constexpr std::array<std::pair<PackageStatus, std::string_view>, 4> kPackageNames = {{
+constexpr std::array<std::pair<PackageStatus, std::string_view>, 5> kPackageNames = {{
     {PackageStatus::kReceived, "RECEIVED"},
     {PackageStatus::kOptedOut, "OPTED_OUT"},
     {PackageStatus::kConfirmed, "CONFIRMED"},
     {PackageStatus::kCancelled, "CANCELLED"},
+    {PackageStatus::kRenewed, "RENEWED"},
 }};
-constexpr std::array<std::pair<QuoteStatus, std::string_view>, 3> kQuoteNames = {{
+constexpr std::array<std::pair<QuoteStatus, std::string_view>, 4> kQuoteNames = {{
     {QuoteStatus::kReceived, "RECEIVED"},
     {QuoteStatus::kConfirmed, "CONFIRMED"},
     {QuoteStatus::kCancelled, "CANCELLED"},
+    {QuoteStatus::kRenewed, "RENEWED"},
 }};
-constexpr std::array<std::pair<EventKind, std::string_view>, 7> kEventNames = {{
+constexpr std::array<std::pair<EventKind, std::string_view>, 10> kEventNames = {{
     {EventKind::kOffered, "offered"},
     {EventKind::kRepriced, "repriced"},
     {EventKind::kWithdrawn, "withdrawn"},
@@ -26,6 +28,9 @@ constexpr std::array<std::pair<EventKind, std::string_view>, 7> kEventNames = {{
     {EventKind::kBooked, "booked"},
     {EventKind::kNotSelected, "not_selected"},
     {EventKind::kCancelled, "cancelled"},
+    {EventKind::kRenewalOffered, "renewal_offered"},
+    {EventKind::kRenewed, "renewed"},
+    {EventKind::kRenewalOptedOut, "renewal_opted_out"},
 }};
 
 template <typename E, std::size_t N>
@@ -203,6 +208,140 @@ Result<std::vector<LedgerEvent>> ApplyCancellation(QuotePackage& pkg, Micros now
   }
   pkg.status = PackageStatus::kCancelled;
   pkg.pending_cancellation.reset();
+  pkg.pending_renewal.reset();
+  pkg.updated_at = now;
+  return events;
+}
+
+// ----------------------------------------------------------------- renewals
+
+namespace {
+bool RenewsQuote(const Quote& q) { return q.renewable && q.status == QuoteStatus::kConfirmed; }
+
+std::string RenewalData(std::string_view renewal_id, std::string_view key, std::string_view value) {
+  return R"({"renewal_id":")" + std::string(renewal_id) + R"(",")" + std::string(key) + R"(":")" +
+         std::string(value) + R"("})";
+}
+}  // namespace
+
+Status CheckRenewable(const QuotePackage& pkg) {
+  if (pkg.status != PackageStatus::kConfirmed) return NotInState(pkg, "renewed");
+  if (std::none_of(pkg.quotes.begin(), pkg.quotes.end(), RenewsQuote)) {
+    return Status::Invalid(
+        "Quote package " + pkg.id + " is " + std::string(PackageStatusName(pkg.status)) +
+            " but holds no renewable policy and cannot be renewed.",
+        {{"status", std::string(PackageStatusName(pkg.status))}, {"renewable", "false"}});
+  }
+  return Status::Ok();
+}
+
+std::pair<Micros, Micros> NextRenewalPeriod(const Quote& q, int period_days) {
+  return {q.policy_end, q.policy_end + static_cast<Micros>(period_days) * kMicrosPerDay};
+}
+
+Result<std::vector<LedgerEvent>> ApplyRenewalQuote(QuotePackage& pkg, PendingRenewal renewal,
+                                                   Micros now) {
+  if (Status s = CheckRenewable(pkg); !s.ok()) return s;
+  if (pkg.pending_renewal) return std::vector<LedgerEvent>{};
+  if (renewal.quotes.empty()) {
+    return Status::Internal("a renewal without quotes for package " + pkg.id);
+  }
+  std::vector<LedgerEvent> events;
+  for (std::size_t i = 0; i < renewal.quotes.size(); ++i) {
+    Quote& q = renewal.quotes[i];
+    q.status = QuoteStatus::kReceived;
+    q.created_at = now;  // the renewal offer's cohort is the day it was offered
+    q.updated_at = now;
+    q.confirmed_at.reset();
+    q.cancelled_at.reset();
+    q.refund = 0;
+    LedgerEvent e = MakeEvent(EventKind::kRenewalOffered, pkg, q, now);
+    // Which quote it renews: the i-th renewable one, in order.
+    std::string_view renews;
+    std::size_t seen = 0;
+    for (const Quote& old : pkg.quotes) {
+      if (RenewsQuote(old) && seen++ == i) renews = old.id;
+    }
+    e.data_json = RenewalData(renewal.id, "renewal_of", renews);
+    events.push_back(std::move(e));
+  }
+  renewal.created_at = now;
+  pkg.renewal_opted_out_at.reset();  // a new offer: the customer may decline it again
+  pkg.pending_renewal = std::move(renewal);
+  pkg.updated_at = now;
+  return events;
+}
+
+Result<RenewalOutcome> ApplyRenewal(QuotePackage& pkg, std::string_view renewal_id,
+                                    std::string next_id, std::string next_security_token,
+                                    Micros now) {
+  if (!pkg.pending_renewal || pkg.pending_renewal->id != renewal_id) {
+    if (Status s = CheckRenewable(pkg); !s.ok()) return s;
+    return Status::NotFound("Renewal " + std::string(renewal_id) + " not found.");
+  }
+  if (Status s = CheckRenewable(pkg); !s.ok()) return s;
+  PendingRenewal renewal = std::move(*pkg.pending_renewal);
+  pkg.pending_renewal.reset();
+
+  RenewalOutcome out;
+  QuotePackage& next = out.next;
+  next.id = std::move(next_id);
+  next.partner = pkg.partner;
+  next.security_token = std::move(next_security_token);
+  next.status = PackageStatus::kConfirmed;
+  next.currency = pkg.currency;
+  next.customer_country = pkg.customer_country;
+  next.customer_region = pkg.customer_region;
+  next.customer_language = pkg.customer_language;
+  next.partner_transaction_id = pkg.partner_transaction_id;
+  next.created_at = now;
+  next.updated_at = now;
+  next.booked_at = now;
+  next.policyholder_json = pkg.policyholder_json;
+  next.renewed_from = pkg.id;
+  next.quotes = std::move(renewal.quotes);
+  for (Quote& q : next.quotes) {
+    q.status = QuoteStatus::kConfirmed;
+    q.confirmed_at = now;
+    q.updated_at = now;
+    LedgerEvent e = MakeEvent(EventKind::kRenewed, next, q, now);
+    e.data_json = RenewalData(renewal.id, "renewed_from", pkg.id);
+    out.events.push_back(std::move(e));
+  }
+  for (Quote& q : pkg.quotes) {
+    if (!RenewsQuote(q)) continue;
+    q.status = QuoteStatus::kRenewed;
+    q.updated_at = now;
+  }
+  pkg.status = PackageStatus::kRenewed;
+  pkg.renewed_to = next.id;
+  pkg.pending_update.reset();
+  pkg.updated_at = now;
+  return out;
+}
+
+Result<std::vector<LedgerEvent>> ApplyRenewalOptOut(QuotePackage& pkg, Micros now) {
+  if (Status s = CheckRenewable(pkg); !s.ok()) return s;
+  if (pkg.renewal_opted_out_at) return std::vector<LedgerEvent>{};
+  std::vector<LedgerEvent> events;
+  if (pkg.pending_renewal) {
+    // The customer declines the renewal offered: record it at its price.
+    for (const Quote& q : pkg.pending_renewal->quotes) {
+      LedgerEvent e = MakeEvent(EventKind::kRenewalOptedOut, pkg, q, now);
+      e.data_json = RenewalData(pkg.pending_renewal->id, "package", pkg.id);
+      events.push_back(std::move(e));
+    }
+    pkg.pending_renewal.reset();
+  } else {
+    for (const Quote& q : pkg.quotes) {
+      if (!RenewsQuote(q)) continue;
+      LedgerEvent e = MakeEvent(EventKind::kRenewalOptedOut, pkg, q, now);
+      e.offered_at = now;
+      e.data_json = R"({"renewal_id":null})";
+      events.push_back(std::move(e));
+    }
+  }
+  pkg.renewal_opted_out_at = now;
   pkg.updated_at = now;
   return events;
 }

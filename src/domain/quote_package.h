@@ -4,6 +4,11 @@
 //   RECEIVED --opt out--> OPTED_OUT        (idempotent; no new event on repeat)
 //   RECEIVED | OPTED_OUT --book--> CONFIRMED   (a customer may change their mind)
 //   CONFIRMED --cancel--> CANCELLED
+//   CONFIRMED (renewable) --quote_for_renewal--> CONFIRMED + a pending renewal
+//   CONFIRMED + pending renewal --confirm renewal--> RENEWED, and a new
+//                                   CONFIRMED package for the next period
+//   CONFIRMED (renewable) --renewal opt-out--> CONFIRMED, renewal declined
+//                                   (idempotent; no new event on repeat)
 //
 // Opting out anything but RECEIVED/OPTED_OUT is refused with the current
 // status named. Pure logic: no I/O, the clock is passed in.
@@ -22,8 +27,14 @@
 
 namespace offerledger {
 
-enum class PackageStatus { kReceived, kOptedOut, kConfirmed, kCancelled };
-enum class QuoteStatus { kReceived, kConfirmed, kCancelled };
+enum class PackageStatus {
+  kReceived,
+  kOptedOut,
+  kConfirmed,
+  kCancelled,
+  kRenewed,  // a renewal was confirmed: the next period is another package
+};
+enum class QuoteStatus { kReceived, kConfirmed, kCancelled, kRenewed };
 
 std::string_view PackageStatusName(PackageStatus s);  // "RECEIVED", "OPTED_OUT", ...
 std::optional<PackageStatus> ParsePackageStatus(std::string_view s);
@@ -79,6 +90,16 @@ struct PendingCancellation {
   Micros confirm_before = 0;
 };
 
+// A renewal offered by quote_for_renewal and not confirmed yet: `quotes` are
+// the next period of the package's renewable quotes, priced when it was
+// offered. It stands until confirmed, declined (renewal opt-out) or the
+// booking is cancelled.
+struct PendingRenewal {
+  std::string id;  // "b2XkP-7QmZr-Lw3Ns-RNW"
+  Micros created_at = 0;
+  std::vector<Quote> quotes;
+};
+
 struct QuotePackage {
   std::string id;       // "PYWUR-TAPHT-INS"
   std::string partner;  // owning partner code
@@ -95,6 +116,12 @@ struct QuotePackage {
   std::vector<Quote> quotes;          // in request order
   std::string policyholder_json;      // JSON object once booked, else empty
   std::optional<PendingCancellation> pending_cancellation;
+  std::optional<PendingRenewal> pending_renewal;
+  // When the customer declined to renew (the renewal opt-out); a later
+  // quote_for_renewal is a new offer and clears it.
+  std::optional<Micros> renewal_opted_out_at;
+  std::string renewed_from;  // the package this one is the renewal of ("" = none)
+  std::string renewed_to;    // once RENEWED: the package of the next period
 
   MinorUnits total_price() const;
   MinorUnits total_premium() const;
@@ -126,6 +153,41 @@ constexpr Micros kCancellationPreviewValidity = kMicrosPerDay;
 
 // Cancels every confirmed quote of a CONFIRMED package.
 Result<std::vector<LedgerEvent>> ApplyCancellation(QuotePackage& pkg, Micros now);
+
+// ----------------------------------------------------------------- renewals
+// A booking can be renewed when it is CONFIRMED and holds at least one
+// confirmed quote of a renewable product; otherwise Invalid naming the status
+// (a RENEWED booking: "is RENEWED and cannot be renewed").
+Status CheckRenewable(const QuotePackage& pkg);
+
+// The cover period after `q`'s: from its end, `period_days` long.
+std::pair<Micros, Micros> NextRenewalPeriod(const Quote& q, int period_days);
+
+// Offers a renewal: `renewal.quotes` are the next period of the renewable
+// quotes, priced by the caller (ids, prices and period set; status and
+// timestamps are set here). One renewal_offered event per renewed quote.
+// When a renewal is already pending it stands: nothing changes and no event
+// is recorded (the caller answers with the pending one).
+Result<std::vector<LedgerEvent>> ApplyRenewalQuote(QuotePackage& pkg, PendingRenewal renewal,
+                                                   Micros now);
+
+// Confirms the pending renewal `renewal_id` (NotFound when it is not the one
+// pending): `pkg` becomes RENEWED (its renewed quotes too) and `next` — a new
+// package `next_id` with the same partner, customer and policyholder — holds
+// the next period, CONFIRMED. One renewed event per quote of `next`.
+struct RenewalOutcome {
+  QuotePackage next;
+  std::vector<LedgerEvent> events;
+};
+Result<RenewalOutcome> ApplyRenewal(QuotePackage& pkg, std::string_view renewal_id,
+                                    std::string next_id, std::string next_security_token,
+                                    Micros now);
+
+// The renewal opt-out: the customer declines to renew. Recorded like the
+// offer opt-out: one renewal_opted_out event per renewable quote (those of
+// the pending renewal when one was offered, which is dropped), and nothing on
+// a repeat. Invalid (naming the status) unless CheckRenewable passes.
+Result<std::vector<LedgerEvent>> ApplyRenewalOptOut(QuotePackage& pkg, Micros now);
 
 // Only RECEIVED packages may be re-priced, extended or trimmed.
 Status CheckModifiable(const QuotePackage& pkg);
