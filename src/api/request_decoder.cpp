@@ -71,8 +71,8 @@ std::optional<std::string> OptString(const json::object& o, std::string_view key
   }
   const json::string& s = v->get_string();
   if (s.size() > max_len) {
-    errors.push_back({path, "Ensure this field has no more than " + std::to_string(max_len) +
-                                " characters."});
+    errors.push_back(
+        {path, "Ensure this field has no more than " + std::to_string(max_len) + " characters."});
     return std::nullopt;
   }
   for (char c : s) {
@@ -160,8 +160,8 @@ Result<std::string> DecodePolicyholder(const json::value& v, const std::string& 
   const std::string p = path + ".";
   CheckKeys(o,
             {"first_name", "middle_name", "last_name", "email", "phone", "country", "age",
-             "address1", "address2", "city", "postcode", "region", "secondary_email",
-             "birth_date", "company", "allow_updates", "language"},
+             "address1", "address2", "city", "postcode", "region", "secondary_email", "birth_date",
+             "company", "allow_updates", "language"},
             p, errors);
   json::object out;
   for (std::string_view key : {"first_name", "middle_name", "last_name", "email", "phone",
@@ -349,11 +349,39 @@ Result<BookingRequest> DecodeBooking(const json::value& body) {
   std::vector<FieldError> errors;
   const json::object* o = RequireObject(body, errors);
   if (o == nullptr) return Invalid(std::move(errors));
-  CheckKeys(*o, {"quotes", "policyholder", "partner_transaction_id", "partner_metadata"}, "",
-            errors);
+  CheckKeys(*o,
+            {"quotes", "policyholder", "partner_transaction_id", "partner_metadata",
+             "require_payment_confirmation"},
+            "", errors);
   BookingRequest req;
+  if (const json::value* r = o->if_contains("require_payment_confirmation");
+      r != nullptr && !r->is_null()) {
+    if (!r->is_bool()) {
+      errors.push_back({"require_payment_confirmation", "Expected true or false."});
+    } else {
+      req.require_payment_confirmation = r->get_bool();
+    }
+  }
   json::object quotes_only;
-  if (const json::value* q = o->if_contains("quotes")) quotes_only["quotes"] = *q;
+  if (const json::value* q = o->if_contains("quotes")) {
+    quotes_only["quotes"] = *q;
+    // instalment_plan is a booking choice, not part of the quote id list.
+    if (quotes_only["quotes"].is_array()) {
+      std::size_t i = 0;
+      for (json::value& item : quotes_only["quotes"].get_array()) {
+        std::string plan;
+        if (item.is_object()) {
+          if (auto p = OptString(item.get_object(), "instalment_plan",
+                                 "quotes." + std::to_string(i) + ".instalment_plan", errors)) {
+            plan = *p;
+          }
+          item.get_object().erase("instalment_plan");
+        }
+        req.instalment_plans.push_back(std::move(plan));
+        ++i;
+      }
+    }
+  }
   auto ids = DecodeQuoteIds(quotes_only);
   if (!ids.ok()) {
     for (const auto& f : ids.status().fields()) errors.push_back(f);
@@ -375,6 +403,127 @@ Result<BookingRequest> DecodeBooking(const json::value& body) {
       OptString(*o, "partner_transaction_id", "partner_transaction_id", errors);
   if (!errors.empty()) return Invalid(std::move(errors));
   return req;
+}
+
+Result<BookingModification> DecodeBookingModification(const json::value& body) {
+  std::vector<FieldError> errors;
+  const json::object* o = RequireObject(body, errors);
+  if (o == nullptr) return Invalid(std::move(errors));
+  CheckKeys(*o, {"policyholder", "partner_transaction_id"}, "", errors);
+  BookingModification req;
+  if (const json::value* ph = o->if_contains("policyholder"); ph != nullptr && !ph->is_null()) {
+    if (!ph->is_object()) {
+      errors.push_back({"policyholder", "Expected an object."});
+    } else {
+      req.policyholder = ph->get_object();
+    }
+  }
+  req.partner_transaction_id =
+      OptString(*o, "partner_transaction_id", "partner_transaction_id", errors);
+  if (errors.empty() && req.policyholder.empty() && !req.partner_transaction_id) {
+    errors.push_back({"policyholder", "Nothing to change: give the members to update."});
+  }
+  if (!errors.empty()) return Invalid(std::move(errors));
+  return req;
+}
+
+Result<std::vector<QuoteUpdate>> DecodeQuoteForUpdate(const json::value& body) {
+  std::vector<FieldError> errors;
+  const json::object* o = RequireObject(body, errors);
+  if (o == nullptr) return Invalid(std::move(errors));
+  CheckKeys(*o, {"quotes"}, "", errors);
+  const json::value* q = o->if_contains("quotes");
+  if (q == nullptr || !q->is_array() || q->get_array().empty()) {
+    errors.push_back(
+        {"quotes", "Expected a non-empty list of {\"id\": ..., \"update_fields\": {...}}."});
+    return Invalid(std::move(errors));
+  }
+  std::vector<QuoteUpdate> out;
+  std::size_t i = 0;
+  for (const auto& item : q->get_array()) {
+    const std::string path = "quotes." + std::to_string(i++);
+    if (!item.is_object()) {
+      errors.push_back({path, "Expected an object."});
+      continue;
+    }
+    const json::object& e = item.get_object();
+    CheckKeys(e, {"id", "update_fields"}, path + ".", errors);
+    const json::value* id = e.if_contains("id");
+    if (id == nullptr || !id->is_string()) {
+      errors.push_back({path + ".id", std::string(kRequired)});
+      continue;
+    }
+    const json::value* fields = e.if_contains("update_fields");
+    if (fields == nullptr || !fields->is_object()) {
+      errors.push_back({path + ".update_fields", "Expected an object of product fields."});
+      continue;
+    }
+    for (const QuoteUpdate& seen : out) {
+      if (seen.quote_id == id->get_string()) {
+        errors.push_back({path + ".id", "Duplicate quote id."});
+      }
+    }
+    out.push_back({std::string(id->get_string()), fields->get_object()});
+  }
+  if (!errors.empty()) return Invalid(std::move(errors));
+  return out;
+}
+
+Result<std::vector<InstalmentReport>> DecodeInstalmentReports(const json::value& body, Micros now) {
+  std::vector<FieldError> errors;
+  const json::object* o = RequireObject(body, errors);
+  if (o == nullptr) return Invalid(std::move(errors));
+  CheckKeys(*o, {"quotes"}, "", errors);
+  const json::value* q = o->if_contains("quotes");
+  if (q == nullptr || !q->is_array() || q->get_array().empty()) {
+    errors.push_back({"quotes", "Expected a non-empty list of payment reports."});
+    return Invalid(std::move(errors));
+  }
+  std::vector<InstalmentReport> out;
+  std::size_t i = 0;
+  for (const auto& item : q->get_array()) {
+    const std::string path = "quotes." + std::to_string(i++);
+    if (!item.is_object()) {
+      errors.push_back({path, "Expected an object."});
+      continue;
+    }
+    const json::object& e = item.get_object();
+    CheckKeys(e, {"id", "instalment_number", "payment_status", "payment_attempted_date"},
+              path + ".", errors);
+    InstalmentReport r;
+    r.attempted_at = now;
+    if (auto id = OptString(e, "id", path + ".id", errors)) {
+      r.quote_id = *id;
+    } else {
+      errors.push_back({path + ".id", std::string(kRequired)});
+    }
+    const json::value* n = e.if_contains("instalment_number");
+    if (n == nullptr || n->is_null()) {
+      errors.push_back({path + ".instalment_number", std::string(kRequired)});
+    } else if (n->is_int64() && n->get_int64() >= 1 && n->get_int64() <= 1000) {
+      r.number = static_cast<int>(n->get_int64());
+    } else {
+      errors.push_back({path + ".instalment_number", "Expected a whole number from 1."});
+    }
+    if (auto s = OptString(e, "payment_status", path + ".payment_status", errors)) {
+      if (*s != "PAID" && *s != "FAILED") {
+        errors.push_back({path + ".payment_status", "Expected PAID or FAILED."});
+      }
+      r.status = *s;
+    } else {
+      errors.push_back({path + ".payment_status", std::string(kRequired)});
+    }
+    if (auto d = OptString(e, "payment_attempted_date", path + ".payment_attempted_date", errors)) {
+      if (auto t = ParseIso8601(*d)) {
+        r.attempted_at = *t;
+      } else {
+        errors.push_back({path + ".payment_attempted_date", "Expected an ISO 8601 date-time."});
+      }
+    }
+    out.push_back(std::move(r));
+  }
+  if (!errors.empty()) return Invalid(std::move(errors));
+  return out;
 }
 
 Result<CancelRequest> DecodeCancel(const json::value& body) {

@@ -13,6 +13,7 @@
 #include <boost/json/value.hpp>
 
 #include "common/result.h"
+#include "domain/instalments.h"
 
 namespace offerledger {
 
@@ -57,8 +58,31 @@ struct BookingRequest {
   std::vector<std::string> quote_ids;
   std::string policyholder_json;  // validated, canonical: every known member present
   std::optional<std::string> partner_transaction_id;
+  // The package waits in PENDING_PAYMENT for PUT bookings/{id}/confirm.
+  bool require_payment_confirmation = false;
+  // quotes[i].instalment_plan, parallel to quote_ids ("" = none).
+  std::vector<std::string> instalment_plans;
 };
 Result<BookingRequest> DecodeBooking(const boost::json::value& body);
+
+// PATCH bookings/{id}/: {"policyholder": {the members to change}}. The
+// members are merged into the booking's policyholder by the service, which
+// validates the result with DecodePolicyholder.
+struct BookingModification {
+  boost::json::object policyholder;  // the given members only
+  std::optional<std::string> partner_transaction_id;
+};
+Result<BookingModification> DecodeBookingModification(const boost::json::value& body);
+
+// PATCH bookings/{id}/quote_for_update:
+// {"quotes": [{"id": ..., "update_fields": {product fields to replace}}]}
+Result<std::vector<QuoteUpdate>> DecodeQuoteForUpdate(const boost::json::value& body);
+
+// POST bookings/{id}/instalments/: {"quotes": [{"id", "instalment_number",
+// "payment_status": "PAID" | "FAILED", "payment_attempted_date"}]}; a
+// missing date is `now`.
+Result<std::vector<InstalmentReport>> DecodeInstalmentReports(const boost::json::value& body,
+                                                              Micros now);
 
 // POST bookings/{id}/cancel: {} or {"preview": true}
 struct CancelRequest {

@@ -5,10 +5,15 @@
 #include <utility>
 #include <vector>
 
+#include <boost/json.hpp>
+
 #include "api/json_writer.h"
+#include "domain/instalments.h"
 #include "domain/money.h"
 
 namespace offerledger {
+
+namespace json = boost::json;
 
 namespace {
 
@@ -99,7 +104,9 @@ void WriteTax(JsonWriter& w, const Quote& q, const Currency& c) {
   w.EndObject();
 }
 
-void WriteQuote(JsonWriter& w, const QuotePackage& pkg, const Quote& q, const RenderOptions& o) {
+// `price_diff`: set for the answers of quote_for_update and confirm_update.
+void WriteQuote(JsonWriter& w, const QuotePackage& pkg, const Quote& q, const RenderOptions& o,
+                std::optional<MinorUnits> price_diff = std::nullopt) {
   const Currency& c = CurrencyOf(pkg);
   w.BeginObject();
   w.Key("id").String(q.id);
@@ -142,9 +149,20 @@ void WriteQuote(JsonWriter& w, const QuotePackage& pkg, const Quote& q, const Re
   MoneyPair(w, "discount_price", q.price, c);
   MoneyPair(w, "discount_amount", 0, c);
   w.Key("instalment_plans").BeginArray();
+  for (const auto& p : q.instalment_plans) {
+    w.BeginObject();
+    w.Key("name").String(p.name);
+    w.Key("label").String(p.label);
+    w.Key("amount").Money(q.price, c.exponent);
+    w.EndObject();
+  }
   w.EndArray();
+  w.Key("instalment_plan")
+      .OptString(q.instalment_plan.empty() ? std::nullopt
+                                           : std::optional<std::string>(q.instalment_plan));
   w.Key("next_renewal").Null();
   w.Key("can_be_cancelled").Bool(q.status == QuoteStatus::kConfirmed);
+  if (price_diff) MoneyPair(w, "price_diff", *price_diff, c);
   w.EndObject();
 }
 
@@ -164,8 +182,8 @@ void WritePackageHead(JsonWriter& w, const QuotePackage& pkg, const RenderOption
 void WriteCoi(JsonWriter& w, const QuotePackage& pkg, const RenderOptions& o) {
   w.Key("coi").BeginObject();
   w.Key("url").String(o.public_url + "/coi/" + pkg.id + "?security_token=" + pkg.security_token);
-  w.Key("pdf").String(o.public_url + "/coi/" + pkg.id + ".pdf?security_token=" +
-                      pkg.security_token);
+  w.Key("pdf").String(o.public_url + "/coi/" + pkg.id +
+                      ".pdf?security_token=" + pkg.security_token);
   w.EndObject();
 }
 
@@ -196,18 +214,28 @@ void WritePartner(JsonWriter& w, const Partner& partner) {
 }
 
 void WriteBookingBody(JsonWriter& w, const QuotePackage& pkg, const Partner& partner,
-                      const RenderOptions& o) {
+                      const RenderOptions& o, const UpdateView* update = nullptr) {
   const Currency& c = CurrencyOf(pkg);
   w.BeginObject();
   WritePackageHead(w, pkg, o);
   w.Key("quotes").BeginArray();
-  for (const auto& q : pkg.quotes) WriteQuote(w, pkg, q, o);
+  for (std::size_t i = 0; i < pkg.quotes.size(); ++i) {
+    std::optional<MinorUnits> diff;
+    if (update != nullptr) {
+      diff = i < update->price_diffs.size() ? update->price_diffs[i] : 0;
+    }
+    WriteQuote(w, pkg, pkg.quotes[i], o, diff);
+  }
   w.EndArray();
   WriteCoi(w, pkg, o);
   w.Key("account_url").String(o.public_url + "/account?id=" + pkg.id);
   WritePolicyholder(w, pkg);
   MoneyPair(w, "total_tax", pkg.total_tax(), c);
   MoneyPair(w, "total_premium", pkg.total_premium(), c);
+  if (update != nullptr) {
+    MoneyPair(w, "total_price_diff", update->total_price_diff, c);
+    if (!update->update_id.empty()) w.Key("update_id").String(update->update_id);
+  }
   WritePartner(w, partner);
   w.Key("customer_language").String(pkg.customer_language);
   w.EndObject();
@@ -238,10 +266,16 @@ std::string RenderQuotePackage(const QuotePackage& pkg, const RenderOptions& o) 
   return w.Take();
 }
 
-std::string RenderBooking(const QuotePackage& pkg, const Partner& partner,
-                          const RenderOptions& o) {
+std::string RenderBooking(const QuotePackage& pkg, const Partner& partner, const RenderOptions& o) {
   JsonWriter w;
   WriteBookingBody(w, pkg, partner, o);
+  return w.Take();
+}
+
+std::string RenderBookingUpdate(const QuotePackage& pkg, const Partner& partner,
+                                const UpdateView& update, const RenderOptions& o) {
+  JsonWriter w;
+  WriteBookingBody(w, pkg, partner, o, &update);
   return w.Take();
 }
 
@@ -263,9 +297,9 @@ std::string RenderCancellation(const QuotePackage& pkg, const Partner& partner,
     w.Key("policy_start_date").String(FormatIsoOffset(q.policy_start));
     w.Key("policy_end_date").String(FormatIsoOffset(q.policy_end));
     OptTime(w, "policy_cancellation_date", q.cancelled_at);
-    OptTime(w, "policy_coolingoff_date",
-            q.confirmed_at ? std::optional<Micros>(*q.confirmed_at + kCoolingOffPeriod)
-                           : std::nullopt);
+    OptTime(
+        w, "policy_coolingoff_date",
+        q.confirmed_at ? std::optional<Micros>(*q.confirmed_at + kCoolingOffPeriod) : std::nullopt);
     w.Key("status").String("CANCELLED");
     w.Key("price").Money(q.price, c.exponent);
     w.Key("refund_value").Money(refund, c.exponent);
@@ -332,36 +366,201 @@ std::string RenderBookingList(const BookingPage& page, const Partner& partner, s
   return w.Take();
 }
 
+namespace {
+void WriteInstalment(JsonWriter& w, const Quote& q, const Instalment& in, const Currency& c) {
+  w.BeginObject();
+  w.Key("id").String(in.id);
+  w.Key("number").Int(in.number);
+  w.Key("quote").String(q.id);
+  w.Key("period_start_date").String(FormatIsoOffset(in.period_start));
+  w.Key("period_end_date").String(FormatIsoOffset(in.period_end));
+  w.Key("status").String(in.status);
+  w.Key("commission").Money(0, 1);
+  w.Key("total_amount").Money(in.amount, c.exponent);
+  w.Key("tax").BeginObject();
+  w.Key("taxes").BeginArray();
+  MinorUnits tax = 0;
+  for (const auto& t : in.taxes) {
+    tax += t.amount;
+    w.BeginObject();
+    w.Key("tax_code").String(t.code);
+    w.Key("tax_label").String(t.code);
+    w.Key("tax_amount").String(FormatDecimal(t.amount, c.exponent));
+    w.Key("tax_amount_formatted").String(FormatMoney(t.amount, c));
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("total_tax").String(FormatDecimal(tax, c.exponent));
+  w.Key("total_tax_formatted").String(FormatMoney(tax, c));
+  w.Key("total_amount_without_tax").String(FormatDecimal(in.premium, c.exponent));
+  w.Key("total_amount_without_tax_formatted").String(FormatMoney(in.premium, c));
+  w.EndObject();
+  w.Key("surcharges").BeginObject();
+  w.EndObject();
+  w.Key("payment_failures");
+  if (in.failures > 0) {
+    w.Int(in.failures);
+  } else {
+    w.Null();
+  }
+  w.EndObject();
+}
+}  // namespace
+
+std::string RenderInstalments(const QuotePackage& pkg) {
+  const Currency& c = CurrencyOf(pkg);
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("quotes").BeginArray();
+  for (const auto& q : pkg.quotes) {
+    const std::vector<Instalment> schedule = InstalmentSchedule(q);
+    if (schedule.empty()) continue;
+    MinorUnits paid = 0, due = 0;
+    const Instalment* next = nullptr;
+    std::optional<Micros> paid_until;
+    for (const auto& in : schedule) {
+      if (in.status == "PAID") {
+        paid += in.amount;
+        paid_until = in.period_end;
+      } else {
+        due += in.amount;
+        if (next == nullptr) next = &in;
+      }
+    }
+    w.BeginObject();
+    w.Key("id").String(q.id);
+    w.Key("next_payment");
+    if (next != nullptr) {
+      WriteInstalment(w, q, *next, c);
+    } else {
+      w.Null();
+    }
+    OptTime(w, "paid_until", paid_until);
+    w.Key("payment_schedule").BeginArray();
+    for (const auto& in : schedule) WriteInstalment(w, q, in, c);
+    w.EndArray();
+    w.Key("total_amount_paid").Money(paid, c.exponent);
+    w.Key("total_amount_due").Money(due, c.exponent);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("currency").String(pkg.currency);
+  w.EndObject();
+  return w.Take();
+}
+
+namespace {
+std::string_view ErrorType(StatusCode code) {
+  switch (code) {
+    case StatusCode::kBadRequest:
+      return "bad_request";
+    case StatusCode::kUnauthenticated:
+      return "authentication_error";
+    case StatusCode::kNotFound:
+      return "not_found";
+    case StatusCode::kConflict:
+      return "conflict";
+    case StatusCode::kInvalid:
+      return "validation_error";
+    case StatusCode::kRateLimited:
+      return "rate_limited";
+    case StatusCode::kUnavailable:
+      return "service_unavailable";
+    default:
+      return "server_error";
+  }
+}
+}  // namespace
+
+std::string RenderNestedError(const Status& status) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("type").String(ErrorType(status.code()));
+  w.Key("message").String(status.message());
+  // Group the dotted paths into a tree; each leaf is the list of messages.
+  json::object errors;
+  for (const auto& f : status.fields()) {
+    json::object* node = &errors;
+    std::string_view path = f.path;
+    while (true) {
+      const std::size_t dot = path.find('.');
+      const std::string key(path.substr(0, dot));
+      if (dot == std::string_view::npos) {
+        json::value& leaf = (*node)[key];
+        if (!leaf.is_array()) leaf = json::array();
+        leaf.get_array().emplace_back(f.message);
+        break;
+      }
+      json::value& child = (*node)[key];
+      if (!child.is_object()) child = json::object();
+      node = &child.get_object();
+      path.remove_prefix(dot + 1);
+    }
+  }
+  w.Key("errors").Raw(json::serialize(errors));
+  w.EndObject();
+  return w.Take();
+}
+
+std::string RenderListError(const Status& status) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("type").String(ErrorType(status.code()));
+  w.Key("message").String("An API error occurred.");
+  w.Key("errors").BeginArray();
+  w.String(status.message());
+  w.EndArray();
+  w.EndObject();
+  return w.Take();
+}
+
 int HttpStatusFor(StatusCode code) {
   switch (code) {
-    case StatusCode::kOk: return 200;
-    case StatusCode::kBadRequest: return 400;
-    case StatusCode::kUnauthenticated: return 401;
-    case StatusCode::kNotFound: return 404;
-    case StatusCode::kConflict: return 409;
-    case StatusCode::kInvalid: return 422;
-    case StatusCode::kRateLimited: return 429;
-    case StatusCode::kUnavailable: return 503;
-    case StatusCode::kInternal: return 500;
+    case StatusCode::kOk:
+      return 200;
+    case StatusCode::kBadRequest:
+      return 400;
+    case StatusCode::kUnauthenticated:
+      return 401;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kConflict:
+      return 409;
+    case StatusCode::kInvalid:
+      return 422;
+    case StatusCode::kRateLimited:
+      return 429;
+    case StatusCode::kUnavailable:
+      return 503;
+    case StatusCode::kInternal:
+      return 500;
   }
   return 500;
 }
 
-std::string RenderError(const Status& status) {
-  std::string_view type = "server_error";
-  switch (status.code()) {
-    case StatusCode::kBadRequest: type = "bad_request"; break;
-    case StatusCode::kUnauthenticated: type = "authentication_error"; break;
-    case StatusCode::kNotFound: type = "not_found"; break;
-    case StatusCode::kConflict: type = "conflict"; break;
-    case StatusCode::kInvalid: type = "validation_error"; break;
-    case StatusCode::kRateLimited: type = "rate_limited"; break;
-    case StatusCode::kUnavailable: type = "service_unavailable"; break;
-    default: break;
-  }
+std::string RenderRenewalQuote(const QuotePackage& pkg, const PendingRenewal& renewal,
+                               const RenderOptions& o) {
+  const Currency& c = CurrencyOf(pkg);
+  MinorUnits total = 0;
+  for (const Quote& q : renewal.quotes) total += q.price;
   JsonWriter w;
   w.BeginObject();
-  w.Key("type").String(type);
+  w.Key("id").String(pkg.id);
+  w.Key("status").String(PackageStatusName(pkg.status));
+  w.Key("renewal_id").String(renewal.id);
+  w.Key("currency").String(pkg.currency);
+  MoneyPair(w, "total_price", total, c);
+  w.Key("quotes").BeginArray();
+  for (const Quote& q : renewal.quotes) WriteQuote(w, pkg, q, o);
+  w.EndArray();
+  w.EndObject();
+  return w.Take();
+}
+
+std::string RenderError(const Status& status) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("type").String(ErrorType(status.code()));
   w.Key("message").String(status.message());
   w.Key("errors").BeginObject();
   // One member per path: a JSON object must not repeat a key, so several

@@ -194,6 +194,7 @@ void PricedQuote::FillQuote(Quote& q) const {
     q.policy_version_id = product->version_id;
     q.policy_group = product->group;
     q.renewable = product->renewable;
+    q.instalment_plans = product->instalment_plans;
   }
   q.fields_json = fields_json;
   q.policy_start = policy_start;

@@ -92,6 +92,8 @@ struct Product {
   // day (quote_for_renewal); 0 when not renewable.
   bool renewable = false;
   int renewal_period_days = 0;
+  // The instalment plans a booking may choose (docs/catalog.md).
+  std::vector<InstalmentPlan> instalment_plans;
   // Price optimisation (used by the optimizer): "fixed" or "optimize", and
   // the multiplier grid it may choose from.
   std::string pricing = "fixed";

@@ -673,12 +673,49 @@ class Loader {
     return edges;
   }
 
+  // "instalment_plans": [{"name": "1year-monthly", "label": "1Year-Monthly",
+  //                        "instalments": 12, "period_months": 1}]
+  void InstalmentPlans(Product& p, const json::array& plans, const std::string& path) {
+    for (std::size_t i = 0; i < plans.size(); ++i) {
+      const std::string ipath = Index(path, i);
+      if (!plans[i].is_object()) {
+        Add(ipath, "expected an object");
+        continue;
+      }
+      const json::object& o = plans[i].get_object();
+      CheckKeys(o, ipath, {"name", "label", "instalments", "period_months"});
+      InstalmentPlan plan;
+      plan.name = String(o, "name", ipath, true).value_or("");
+      plan.label = String(o, "label", ipath, false).value_or(plan.name);
+      if (auto n = Integer(o, "instalments", ipath, true)) {
+        if (*n < 2 || *n > 120) {
+          Add(Join(ipath, "instalments"), "expected 2..120 instalments");
+        } else {
+          plan.instalments = static_cast<int>(*n);
+        }
+      }
+      if (auto m = Integer(o, "period_months", ipath, true)) {
+        if (*m < 1 || *m > 12) {
+          Add(Join(ipath, "period_months"), "expected 1..12 months");
+        } else {
+          plan.period_months = static_cast<int>(*m);
+        }
+      }
+      for (const auto& other : p.instalment_plans) {
+        if (!plan.name.empty() && other.name == plan.name) {
+          Add(Join(ipath, "name"), "duplicate plan name " + plan.name);
+        }
+      }
+      p.instalment_plans.push_back(std::move(plan));
+    }
+  }
+
   Product ProductAt(const json::object& obj, const std::string& path) {
     CheckKeys(obj, path,
               {"policy_type", "version", "name", "code", "version_id", "group", "fields",
                "cover_period", "insured_value", "premium_rate", "currencies", "taxes", "content",
                "renewable", "renewal_period_days", "pricing", "multiplier_grid",
-               "optimizer_context"});
+               "optimizer_context", "instalment_plans"});
     Product p;
     if (auto s = String(obj, "policy_type", path, true)) {
       p.policy_type = *s;
@@ -749,6 +786,9 @@ class Loader {
     }
     if (const json::array* d = Array(obj, "optimizer_context", path, false)) {
       OptimizerContext(p, *d, Join(path, "optimizer_context"));
+    }
+    if (const json::array* plans = Array(obj, "instalment_plans", path, false)) {
+      InstalmentPlans(p, *plans, Join(path, "instalment_plans"));
     }
     if (p.pricing == "optimize" && p.multiplier_grid.empty()) {
       Add(Join(path, "multiplier_grid"), "required (non-empty) when pricing is \"optimize\"");

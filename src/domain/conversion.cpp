@@ -132,6 +132,9 @@ OfferOutcome OutcomeAfter(OfferOutcome before, EventKind kind) {
     case EventKind::kRenewalOffered:
     case EventKind::kRenewed:
     case EventKind::kRenewalOptedOut:
+    case EventKind::kPaymentPending:  // not a sale until the payment is confirmed
+    case EventKind::kModified:
+    case EventKind::kInstalment:  // payments of a booking change no outcome
       return before;
   }
   return before;
@@ -233,7 +236,8 @@ OfferChange ApplyToOffer(const std::optional<OfferState>& before, const LedgerEv
     s.key.country = e.customer_country;
     s.key.currency = e.currency;
     s.price = e.price;
-  } else if (e.kind == EventKind::kBooked) {
+  } else if (e.kind == EventKind::kBooked || e.kind == EventKind::kModified) {
+    // A modified booking's premium counts at its new price.
     s.price = e.price;
   }
   add(before->key,

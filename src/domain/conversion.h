@@ -11,6 +11,9 @@
 //   cancelled          -> kBooked stays; cancellations are counted separately
 //   renewal_offered, renewed, renewal_opted_out -> unchanged (a renewal is
 //                         not the first offer; it is counted on its own)
+//   payment_pending    -> unchanged     (a booking awaiting payment is not a sale yet)
+//   modified           -> unchanged     (a booked offer's premium counts at its new price)
+//   instalment         -> unchanged     (a payment of a booking)
 // Outcomes are attributed to the offer's COHORT: the UTC day the quote was
 // first offered, with the partner, product, price band, customer country and
 // currency of the offer as it stands (a re-price moves it to its new band).
@@ -99,7 +102,8 @@ std::optional<OfferOutcome> ParseOfferOutcome(std::string_view s);
 // The outcome of an offer after an event of `kind` about it (the comment at
 // the top of this file): offered/repriced -> kPending, opted_out ->
 // kOptedOut, not_selected -> kNotSelected, booked -> kBooked, withdrawn ->
-// kWithdrawn, cancelled -> `before` (a cancelled booking stays booked).
+// kWithdrawn, cancelled, payment_pending and modified -> `before` (a
+// cancelled booking stays booked; an unpaid one stays pending).
 OfferOutcome OutcomeAfter(OfferOutcome before, EventKind kind);
 
 // What one offer contributes to the row of its group: quotes_offered (unless

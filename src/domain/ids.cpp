@@ -66,6 +66,8 @@ bool IsUuid(std::string_view s) {
 
 std::string NewSecurityToken() { return Groups(4, kMixed); }
 std::string NewCancellationId() { return Groups(4, kMixed).substr(0, 17) + "-CCL"; }
+std::string NewRenewalId() { return Groups(4, kMixed).substr(0, 17) + "-RNW"; }
+std::string NewUpdateId() { return Groups(4, kMixed).substr(0, 17) + "-UPD"; }
 std::string NewApiKey() { return "ol_" + RandomString(24, kMixed); }
 std::string NewApiSecret() { return RandomString(48, kMixed); }
 

@@ -17,6 +17,10 @@ bool IsUuid(std::string_view s);
 std::string NewSecurityToken();
 // "u7Thv-d6C5P-8FAQW-CCL": a cancellation preview id.
 std::string NewCancellationId();
+// A renewal offered by quote_for_renewal: "b2XkP-7QmZr-Lw3Ns-RNW".
+std::string NewRenewalId();
+// A booking update quoted by quote_for_update: "joaiJ-Cao42-o9ulM-UPD".
+std::string NewUpdateId();
 // API credentials: a key id (public) and a secret (shown once).
 std::string NewApiKey();
 std::string NewApiSecret();

@@ -23,6 +23,17 @@ enum class EventKind {
   kBooked,       // the quote was bought
   kNotSelected,  // the package was booked without this quote
   kCancelled,    // a booked quote was cancelled (refund in `amount`)
+  // The quote was chosen in a booking that awaits payment
+  // (require_payment_confirmation): not a sale yet, the offer stays open
+  // until kBooked (payment confirmed).
+  kPaymentPending,
+  // A booked (or payment-pending) quote was modified after booking: `price`,
+  // `premium` and `tax` are the new ones, `amount` the change of the price
+  // (new - old, may be negative or 0 for a policyholder-only change).
+  kModified,
+  // A payment attempt of one instalment was reported: `amount` is the
+  // instalment's amount, data {"number", "status"}.
+  kInstalment,
   // Renewals (of a CONFIRMED booking of renewable products). The offer of
   // the next period: one per renewed quote, with the renewal's quote id and
   // price; data {"renewal_id", "renewal_of"} (the quote it renews).

@@ -7,20 +7,22 @@
 namespace offerledger {
 
 namespace {
-constexpr std::array<std::pair<PackageStatus, std::string_view>, 5> kPackageNames = {{
+constexpr std::array<std::pair<PackageStatus, std::string_view>, 6> kPackageNames = {{
     {PackageStatus::kReceived, "RECEIVED"},
     {PackageStatus::kOptedOut, "OPTED_OUT"},
+    {PackageStatus::kPendingPayment, "PENDING_PAYMENT"},
     {PackageStatus::kConfirmed, "CONFIRMED"},
     {PackageStatus::kCancelled, "CANCELLED"},
     {PackageStatus::kRenewed, "RENEWED"},
 }};
-constexpr std::array<std::pair<QuoteStatus, std::string_view>, 4> kQuoteNames = {{
+constexpr std::array<std::pair<QuoteStatus, std::string_view>, 5> kQuoteNames = {{
     {QuoteStatus::kReceived, "RECEIVED"},
+    {QuoteStatus::kPendingPayment, "PENDING_PAYMENT"},
     {QuoteStatus::kConfirmed, "CONFIRMED"},
     {QuoteStatus::kCancelled, "CANCELLED"},
     {QuoteStatus::kRenewed, "RENEWED"},
 }};
-constexpr std::array<std::pair<EventKind, std::string_view>, 10> kEventNames = {{
+constexpr std::array<std::pair<EventKind, std::string_view>, 13> kEventNames = {{
     {EventKind::kOffered, "offered"},
     {EventKind::kRepriced, "repriced"},
     {EventKind::kWithdrawn, "withdrawn"},
@@ -31,6 +33,9 @@ constexpr std::array<std::pair<EventKind, std::string_view>, 10> kEventNames = {
     {EventKind::kRenewalOffered, "renewal_offered"},
     {EventKind::kRenewed, "renewed"},
     {EventKind::kRenewalOptedOut, "renewal_opted_out"},
+    {EventKind::kPaymentPending, "payment_pending"},
+    {EventKind::kModified, "modified"},
+    {EventKind::kInstalment, "instalment"},
 }};
 
 template <typename E, std::size_t N>
@@ -144,7 +149,8 @@ Result<std::vector<LedgerEvent>> ApplyOptOut(QuotePackage& pkg, Micros now) {
 
 Result<std::vector<LedgerEvent>> ApplyBooking(QuotePackage& pkg,
                                               const std::vector<std::string>& selected,
-                                              std::string policyholder_json, Micros now) {
+                                              std::string policyholder_json, Micros now,
+                                              bool payment_pending) {
   if (pkg.status != PackageStatus::kReceived && pkg.status != PackageStatus::kOptedOut) {
     return NotInState(pkg, "booked");
   }
@@ -167,20 +173,40 @@ Result<std::vector<LedgerEvent>> ApplyBooking(QuotePackage& pkg,
   std::vector<Quote> kept;
   for (auto& q : pkg.quotes) {
     if (chosen.contains(q.id)) {
-      q.status = QuoteStatus::kConfirmed;
-      q.confirmed_at = now;
       q.updated_at = now;
-      events.push_back(MakeEvent(EventKind::kBooked, pkg, q, now));
+      if (payment_pending) {
+        q.status = QuoteStatus::kPendingPayment;
+        events.push_back(MakeEvent(EventKind::kPaymentPending, pkg, q, now));
+      } else {
+        q.status = QuoteStatus::kConfirmed;
+        q.confirmed_at = now;
+        events.push_back(MakeEvent(EventKind::kBooked, pkg, q, now));
+      }
       kept.push_back(std::move(q));
     } else {
       events.push_back(MakeEvent(EventKind::kNotSelected, pkg, q, now));
     }
   }
   pkg.quotes = std::move(kept);
-  pkg.status = PackageStatus::kConfirmed;
+  pkg.status = payment_pending ? PackageStatus::kPendingPayment : PackageStatus::kConfirmed;
   pkg.booked_at = now;
   pkg.updated_at = now;
   pkg.policyholder_json = std::move(policyholder_json);
+  return events;
+}
+
+Result<std::vector<LedgerEvent>> ApplyPaymentConfirmation(QuotePackage& pkg, Micros now) {
+  if (pkg.status != PackageStatus::kPendingPayment) return NotInState(pkg, "payment-confirmed");
+  std::vector<LedgerEvent> events;
+  for (auto& q : pkg.quotes) {
+    if (q.status != QuoteStatus::kPendingPayment) continue;
+    q.status = QuoteStatus::kConfirmed;
+    q.confirmed_at = now;  // the cooling-off period runs from the payment
+    q.updated_at = now;
+    events.push_back(MakeEvent(EventKind::kBooked, pkg, q, now));
+  }
+  pkg.status = PackageStatus::kConfirmed;
+  pkg.updated_at = now;
   return events;
 }
 
@@ -209,8 +235,73 @@ Result<std::vector<LedgerEvent>> ApplyCancellation(QuotePackage& pkg, Micros now
   pkg.status = PackageStatus::kCancelled;
   pkg.pending_cancellation.reset();
   pkg.pending_renewal.reset();
+  pkg.pending_update.reset();
   pkg.updated_at = now;
   return events;
+}
+
+Result<std::vector<LedgerEvent>> ApplyPolicyholderChange(QuotePackage& pkg,
+                                                         std::string policyholder_json,
+                                                         Micros now) {
+  if (Status s = CheckBookingModifiable(pkg); !s.ok()) return s;
+  pkg.policyholder_json = std::move(policyholder_json);
+  pkg.updated_at = now;
+  std::vector<LedgerEvent> events;
+  for (const auto& q : pkg.quotes) {
+    if (q.status == QuoteStatus::kCancelled) continue;
+    LedgerEvent e = MakeEvent(EventKind::kModified, pkg, q, now);
+    e.data_json = R"({"change":"policyholder","premium_change":0,"previous_price":)" +
+                  std::to_string(q.price) + "}";
+    events.push_back(std::move(e));
+  }
+  return events;
+}
+
+Result<std::vector<LedgerEvent>> ApplyUpdate(QuotePackage& pkg, std::string_view update_id,
+                                             Micros now) {
+  if (!pkg.pending_update || pkg.pending_update->id != update_id) {
+    return Status::NotFound("Update " + std::string(update_id) + " not found.");
+  }
+  if (Status s = CheckBookingModifiable(pkg); !s.ok()) return s;
+  if (now > pkg.pending_update->confirm_before) {
+    return Status::Invalid("This update quote has expired; request a new one.",
+                           {{"update_id", "Expired."}});
+  }
+  PendingUpdate update = std::move(*pkg.pending_update);
+  pkg.pending_update.reset();
+  std::vector<LedgerEvent> events;
+  for (Quote& repriced : update.quotes) {
+    Quote* q = pkg.FindQuote(repriced.id);
+    if (q == nullptr || q->status == QuoteStatus::kCancelled) {
+      return Status::Invalid("The booking changed since this update was quoted.",
+                             {{"update_id", "Request a new quote_for_update."}});
+    }
+    const MinorUnits old_price = q->price;
+    const MinorUnits old_premium = q->premium;
+    // The booking's own state stays: only what the re-pricing decides moves.
+    repriced.status = q->status;
+    repriced.created_at = q->created_at;
+    repriced.confirmed_at = q->confirmed_at;
+    repriced.cancelled_at = q->cancelled_at;
+    repriced.refund = q->refund;
+    repriced.updated_at = now;
+    *q = std::move(repriced);
+    LedgerEvent e = MakeEvent(EventKind::kModified, pkg, *q, now);
+    e.amount = q->price - old_price;
+    e.data_json = R"({"change":"update","update_id":")" + update.id + R"(","premium_change":)" +
+                  std::to_string(q->premium - old_premium) + R"(,"previous_price":)" +
+                  std::to_string(old_price) + "}";
+    events.push_back(std::move(e));
+  }
+  pkg.updated_at = now;
+  return events;
+}
+
+Status CheckBookingModifiable(const QuotePackage& pkg) {
+  if (pkg.status != PackageStatus::kPendingPayment && pkg.status != PackageStatus::kConfirmed) {
+    return NotInState(pkg, "modified");
+  }
+  return Status::Ok();
 }
 
 // ----------------------------------------------------------------- renewals

@@ -3,13 +3,21 @@
 //
 //   RECEIVED --opt out--> OPTED_OUT        (idempotent; no new event on repeat)
 //   RECEIVED | OPTED_OUT --book--> CONFIRMED   (a customer may change their mind)
+//   RECEIVED | OPTED_OUT --book, payment to confirm--> PENDING_PAYMENT
+//   PENDING_PAYMENT --confirm--> CONFIRMED
 //   CONFIRMED --cancel--> CANCELLED
 //   CONFIRMED (renewable) --quote_for_renewal--> CONFIRMED + a pending renewal
 //   CONFIRMED + pending renewal --confirm renewal--> RENEWED, and a new
 //                                   CONFIRMED package for the next period
 //   CONFIRMED (renewable) --renewal opt-out--> CONFIRMED, renewal declined
 //                                   (idempotent; no new event on repeat)
+//   PENDING_PAYMENT | CONFIRMED --modify--> the same status, new policyholder
+//                                           or re-priced quotes
 //
+// PENDING_PAYMENT is a booking the customer has asked for but not paid for
+// yet: it is not a sale. It cannot be opted out (the customer chose to buy)
+// nor cancelled (there is nothing to refund); the partner confirms it once
+// the payment went through, and only then is it a booking in the ledger.
 // Opting out anything but RECEIVED/OPTED_OUT is refused with the current
 // status named. Pure logic: no I/O, the clock is passed in.
 #pragma once
@@ -30,11 +38,12 @@ namespace offerledger {
 enum class PackageStatus {
   kReceived,
   kOptedOut,
+  kPendingPayment,
   kConfirmed,
   kCancelled,
   kRenewed,  // a renewal was confirmed: the next period is another package
 };
-enum class QuoteStatus { kReceived, kConfirmed, kCancelled, kRenewed };
+enum class QuoteStatus { kReceived, kPendingPayment, kConfirmed, kCancelled, kRenewed };
 
 std::string_view PackageStatusName(PackageStatus s);  // "RECEIVED", "OPTED_OUT", ...
 std::optional<PackageStatus> ParsePackageStatus(std::string_view s);
@@ -54,6 +63,23 @@ struct QuoteContent {
   std::string optout_msg;
   std::string disclaimer;
   bool operator==(const QuoteContent&) const = default;
+};
+
+// An instalment plan a product offers ("1year-monthly": 12 instalments, one
+// month apart), copied into each quote priced from it.
+struct InstalmentPlan {
+  std::string name;   // "1year-monthly"
+  std::string label;  // "1Year-Monthly"
+  int instalments = 0;
+  int period_months = 0;
+};
+
+// The last reported payment attempt of one instalment.
+struct InstalmentPayment {
+  int number = 0;
+  std::string status;  // "PAID", "FAILED"
+  Micros attempted_at = 0;
+  int failures = 0;  // failed attempts reported so far
 };
 
 struct Quote {
@@ -79,7 +105,10 @@ struct Quote {
   bool renewable = false;  // its product is renewable (catalog): quote_for_renewal may renew it
   std::optional<Micros> confirmed_at;
   std::optional<Micros> cancelled_at;
-  MinorUnits refund = 0;  // set when cancelled
+  MinorUnits refund = 0;                         // set when cancelled
+  std::vector<InstalmentPlan> instalment_plans;  // offered (from the catalog)
+  std::string instalment_plan;                   // chosen at booking; "" = paid at once
+  std::vector<InstalmentPayment> instalment_payments;
 
   MinorUnits total_tax() const;
 };
@@ -88,6 +117,17 @@ struct PendingCancellation {
   std::string id;  // "u7Thv-d6C5P-8FAQW-CCL"
   Micros created_at = 0;
   Micros confirm_before = 0;
+};
+
+// A re-pricing of a booking's quotes offered by quote_for_update and not
+// applied yet: `quotes` are the re-priced copies, applied as they are by
+// confirm_update before `confirm_before`. Any later change to the quotes
+// (another update, a cancellation) drops it.
+struct PendingUpdate {
+  std::string id;  // "joaiJ-Cao42-o9ulM-UPD"
+  Micros created_at = 0;
+  Micros confirm_before = 0;
+  std::vector<Quote> quotes;
 };
 
 // A renewal offered by quote_for_renewal and not confirmed yet: `quotes` are
@@ -113,8 +153,8 @@ struct QuotePackage {
   Micros created_at = 0;
   Micros updated_at = 0;
   std::optional<Micros> booked_at;
-  std::vector<Quote> quotes;          // in request order
-  std::string policyholder_json;      // JSON object once booked, else empty
+  std::vector<Quote> quotes;      // in request order
+  std::string policyholder_json;  // JSON object once booked, else empty
   std::optional<PendingCancellation> pending_cancellation;
   std::optional<PendingRenewal> pending_renewal;
   // When the customer declined to renew (the renewal opt-out); a later
@@ -122,6 +162,7 @@ struct QuotePackage {
   std::optional<Micros> renewal_opted_out_at;
   std::string renewed_from;  // the package this one is the renewal of ("" = none)
   std::string renewed_to;    // once RENEWED: the package of the next period
+  std::optional<PendingUpdate> pending_update;
 
   MinorUnits total_price() const;
   MinorUnits total_premium() const;
@@ -139,10 +180,21 @@ Result<std::vector<LedgerEvent>> ApplyOptOut(QuotePackage& pkg, Micros now);
 
 // Booking: keeps the selected quotes (in their original order), confirms
 // them, drops the rest. `selected` must name quotes of this package, at least
-// one, without repeats.
+// one, without repeats. With `payment_pending` the kept quotes and the
+// package become PENDING_PAYMENT instead, recorded as payment_pending (not a
+// sale yet: ApplyPaymentConfirmation books them).
 Result<std::vector<LedgerEvent>> ApplyBooking(QuotePackage& pkg,
                                               const std::vector<std::string>& selected,
-                                              std::string policyholder_json, Micros now);
+                                              std::string policyholder_json, Micros now,
+                                              bool payment_pending = false);
+
+// The payment of a PENDING_PAYMENT booking went through: it becomes
+// CONFIRMED, and each quote's booked event is recorded now.
+Result<std::vector<LedgerEvent>> ApplyPaymentConfirmation(QuotePackage& pkg, Micros now);
+
+// A booking's policyholder or quotes may change while it is PENDING_PAYMENT
+// or CONFIRMED.
+Status CheckBookingModifiable(const QuotePackage& pkg);
 
 // The refund owed for cancelling `q` at `now`: the full price inside the
 // cooling-off period (14 days from confirmation) or before cover starts,
@@ -153,6 +205,20 @@ constexpr Micros kCancellationPreviewValidity = kMicrosPerDay;
 
 // Cancels every confirmed quote of a CONFIRMED package.
 Result<std::vector<LedgerEvent>> ApplyCancellation(QuotePackage& pkg, Micros now);
+
+// Replaces the policyholder of a PENDING_PAYMENT or CONFIRMED booking
+// (`policyholder_json` already validated). One modified event per live quote,
+// with no price change.
+Result<std::vector<LedgerEvent>> ApplyPolicyholderChange(QuotePackage& pkg,
+                                                         std::string policyholder_json, Micros now);
+
+// Applies the pending update `update_id` (NotFound when it is not the one
+// pending, Invalid when expired or the booking cannot be modified). One
+// modified event per changed quote: the new price, premium and tax, `amount`
+// the price change, data {"update_id", "premium_change", "previous_price"}.
+Result<std::vector<LedgerEvent>> ApplyUpdate(QuotePackage& pkg, std::string_view update_id,
+                                             Micros now);
+constexpr Micros kUpdateQuoteValidity = kMicrosPerDay;
 
 // ----------------------------------------------------------------- renewals
 // A booking can be renewed when it is CONFIRMED and holds at least one

@@ -385,6 +385,29 @@ void PartnerRoutes::HandlePartnerCall(const HttpRequest& req, const Route& route
     case RouteKind::kConfirmCancellation:
       if (Status s = CheckEmptyPayload(body); !s.ok()) return SetError(res, s);
       return SetReply(res, api_.ConfirmCancellation(ctx, route.id, route.sub_id));
+    case RouteKind::kQuoteForRenewal:
+      if (Status s = CheckEmptyPayload(body); !s.ok()) return SetError(res, s);
+      return SetReply(res, api_.QuoteForRenewal(ctx, route.id));
+    case RouteKind::kConfirmRenewal:
+      if (Status s = CheckEmptyPayload(body); !s.ok()) return SetError(res, s);
+      return SetReply(res, api_.ConfirmRenewal(ctx, route.id, route.sub_id));
+    case RouteKind::kRenewalOptOut:
+      if (Status s = CheckEmptyPayload(body); !s.ok()) return SetError(res, s);
+      return SetReply(res, api_.RenewalOptOut(ctx, route.id));
+    case RouteKind::kConfirmPayment:
+      if (Status s = CheckEmptyPayload(body); !s.ok()) return SetError(res, s);
+      return SetReply(res, api_.ConfirmPayment(ctx, route.id));
+    case RouteKind::kModifyBooking:
+      return SetReply(res, api_.ModifyBooking(ctx, route.id, body));
+    case RouteKind::kQuoteForUpdate:
+      return SetReply(res, api_.QuoteForUpdate(ctx, route.id, body));
+    case RouteKind::kConfirmUpdate:
+      if (Status s = CheckEmptyPayload(body); !s.ok()) return SetError(res, s);
+      return SetReply(res, api_.ConfirmUpdate(ctx, route.id, route.sub_id));
+    case RouteKind::kGetInstalments:
+      return SetReply(res, api_.GetInstalments(ctx, route.id));
+    case RouteKind::kRecordInstalments:
+      return SetReply(res, api_.RecordInstalments(ctx, route.id, body));
     case RouteKind::kPartnerConversionReport:
       if (Status s = CheckEmptyPayload(body); !s.ok()) return SetError(res, s);
       return HandleReport(route, ctx.partner, res);

@@ -52,6 +52,15 @@ const std::vector<Pattern>& Patterns() {
       {{"bookings", "{}", "opt_out"}, "POST", RouteKind::kOptOut},
       {{"bookings", "{}", "cancel"}, "POST", RouteKind::kCancel},
       {{"bookings", "{}", "confirm_cancellation", "{}"}, "POST", RouteKind::kConfirmCancellation},
+      {{"renewals", "{}", "quote_for_renewal"}, "PATCH", RouteKind::kQuoteForRenewal},
+      {{"renewals", "{}", "confirm", "{}"}, "POST", RouteKind::kConfirmRenewal},
+      {{"renewals", "{}", "opt_out"}, "POST", RouteKind::kRenewalOptOut},
+      {{"bookings", "{}"}, "PATCH", RouteKind::kModifyBooking},
+      {{"bookings", "{}", "confirm"}, "PUT", RouteKind::kConfirmPayment},
+      {{"bookings", "{}", "quote_for_update"}, "PATCH", RouteKind::kQuoteForUpdate},
+      {{"bookings", "{}", "confirm_update", "{}"}, "POST", RouteKind::kConfirmUpdate},
+      {{"bookings", "{}", "instalments"}, "GET", RouteKind::kGetInstalments},
+      {{"bookings", "{}", "instalments"}, "POST", RouteKind::kRecordInstalments},
       {{"instant_booking"}, "POST", RouteKind::kInstantBooking},
       {{"reports", "conversion"}, "GET", RouteKind::kPartnerConversionReport},
   };
@@ -234,6 +243,14 @@ bool IsWriteRoute(RouteKind kind) {
     case RouteKind::kInstantBooking:
     case RouteKind::kCancel:
     case RouteKind::kConfirmCancellation:
+    case RouteKind::kQuoteForRenewal:
+    case RouteKind::kConfirmRenewal:
+    case RouteKind::kRenewalOptOut:
+    case RouteKind::kConfirmPayment:
+    case RouteKind::kModifyBooking:
+    case RouteKind::kQuoteForUpdate:
+    case RouteKind::kConfirmUpdate:
+    case RouteKind::kRecordInstalments:
       return true;
     default:
       return false;

@@ -25,6 +25,15 @@ enum class RouteKind {
   kInstantBooking,
   kCancel,
   kConfirmCancellation,
+  kQuoteForRenewal,  // PATCH renewals/{id}/quote_for_renewal
+  kConfirmRenewal,   // POST renewals/{id}/confirm/{renewal_id} (`sub_id`)
+  kRenewalOptOut,    // POST renewals/{id}/opt_out
+  kConfirmPayment,           // PUT bookings/{id}/confirm
+  kModifyBooking,            // PATCH bookings/{id}/
+  kQuoteForUpdate,           // PATCH bookings/{id}/quote_for_update
+  kConfirmUpdate,            // POST bookings/{id}/confirm_update/{update_id} (`sub_id`)
+  kGetInstalments,           // GET bookings/{id}/instalments
+  kRecordInstalments,        // POST bookings/{id}/instalments
   kPartnerConversionReport,  // GET /x/partners/{p}/reports/conversion
   kAdminConversionReport,    // GET /admin/v1/reports/conversion (bearer token)
   kAdminOptimizer,           // GET /admin/v1/optimizer: the live optimizer's arms (bearer token)
@@ -39,7 +48,7 @@ struct Route {
   RouteKind kind = RouteKind::kNotFound;
   std::string partner;  // decoded path segments
   std::string id;
-  std::string sub_id;  // cancellation id
+  std::string sub_id;  // cancellation or update id
   std::string path;    // raw path without the query
   std::string query;   // raw query without '?'
   std::string allow;   // for kMethodNotAllowed: "GET, POST"

@@ -4,6 +4,7 @@
 
 #include "api/request_decoder.h"
 #include "domain/ids.h"
+#include "domain/instalments.h"
 #include "service/webhook_events.h"
 
 namespace offerledger {
@@ -393,7 +394,22 @@ ApiReply PartnerApi::CreateBooking(const RequestContext& ctx, std::string_view p
     auto pkg = LoadForUpdate(tx, ctx, package_id);
     if (!pkg.ok()) return pkg.status();
     if (req->partner_transaction_id) pkg->partner_transaction_id = req->partner_transaction_id;
-    auto events = ApplyBooking(*pkg, req->quote_ids, req->policyholder_json, ctx.now);
+    std::vector<FieldError> plan_errors;
+    for (std::size_t i = 0; i < req->instalment_plans.size() && i < req->quote_ids.size(); ++i) {
+      if (req->instalment_plans[i].empty()) continue;
+      Quote* q = pkg->FindQuote(req->quote_ids[i]);
+      if (q == nullptr) continue;  // ApplyBooking names it
+      if (Status s = ChooseInstalmentPlan(*q, req->instalment_plans[i]); !s.ok()) {
+        for (const auto& f : s.fields()) {
+          plan_errors.push_back({"quotes." + std::to_string(i) + "." + f.path, f.message});
+        }
+      }
+    }
+    if (!plan_errors.empty()) {
+      return Status::Invalid("An API error occurred.", std::move(plan_errors));
+    }
+    auto events = ApplyBooking(*pkg, req->quote_ids, req->policyholder_json, ctx.now,
+                               req->require_payment_confirmation);
     if (!events.ok()) return events.status();
     if (Status s = SaveChange(tx, *catalog_, *pkg, *events); !s.ok()) return s;
     if (Status s = QueueBookingWebhook(tx, kBookingCreated, *pkg, *partner, ctx.now); !s.ok()) {
@@ -514,6 +530,158 @@ ApiReply PartnerApi::ConfirmCancellation(const RequestContext& ctx, std::string_
       return s;
     }
     return ApiReply{200, RenderCancellation(*pkg, who, {}, opts_.render)};
+  });
+}
+
+ApiReply PartnerApi::ConfirmPayment(const RequestContext& ctx, std::string_view package_id) {
+  auto partner = PartnerOf(ctx);
+  if (!partner.ok()) return ErrorReply(partner.status());
+  return RunWrite(ctx, [&](WriteTxn& tx) -> Result<ApiReply> {
+    auto pkg = LoadForUpdate(tx, ctx, package_id);
+    if (!pkg.ok()) return pkg.status();
+    auto events = ApplyPaymentConfirmation(*pkg, ctx.now);
+    if (!events.ok()) return events.status();
+    if (Status s = SaveChange(tx, *catalog_, *pkg, *events); !s.ok()) return s;
+    return ApiReply{201, RenderBooking(*pkg, *partner, opts_.render)};
+  });
+}
+
+ApiReply PartnerApi::ModifyBooking(const RequestContext& ctx, std::string_view package_id,
+                                   const json::value& body) {
+  // XCover answers this route's validation errors as a tree of message
+  // lists ({"policyholder": {"phone": ["..."]}}); its clients read them so.
+  auto req = DecodeBookingModification(body);
+  if (!req.ok()) {
+    return {HttpStatusFor(req.status().code()), RenderNestedError(req.status()), false};
+  }
+  auto partner = PartnerOf(ctx);
+  if (!partner.ok()) return ErrorReply(partner.status());
+  return RunWrite(ctx, [&](WriteTxn& tx) -> Result<ApiReply> {
+    auto pkg = LoadForUpdate(tx, ctx, package_id);
+    if (!pkg.ok()) return pkg.status();
+    if (Status s = CheckBookingModifiable(*pkg); !s.ok()) return s;
+    // The given members replace the booking's; the whole is validated again.
+    json::object merged;
+    if (!pkg->policyholder_json.empty()) {
+      boost::system::error_code ec;
+      json::value current = json::parse(pkg->policyholder_json, ec);
+      if (ec || !current.is_object()) {
+        return Status::Internal("The stored policyholder of " + pkg->id + " is not an object.");
+      }
+      merged = std::move(current.get_object());
+    }
+    for (const auto& kv : req->policyholder) merged[kv.key()] = kv.value();
+    auto policyholder = DecodePolicyholder(merged, "policyholder");
+    if (!policyholder.ok()) {
+      // Nothing written: a 422 reply is not remembered for idempotency.
+      return ApiReply{HttpStatusFor(policyholder.status().code()),
+                      RenderNestedError(policyholder.status()), false};
+    }
+    if (req->partner_transaction_id) pkg->partner_transaction_id = req->partner_transaction_id;
+    auto events = ApplyPolicyholderChange(*pkg, std::move(*policyholder), ctx.now);
+    if (!events.ok()) return events.status();
+    if (Status s = SaveChange(tx, *catalog_, *pkg, *events); !s.ok()) return s;
+    // XCover answers every modification with the price differences: none here.
+    UpdateView view;
+    view.price_diffs.assign(pkg->quotes.size(), 0);
+    return ApiReply{200, RenderBookingUpdate(*pkg, *partner, view, opts_.render)};
+  });
+}
+
+ApiReply PartnerApi::QuoteForUpdate(const RequestContext& ctx, std::string_view package_id,
+                                    const json::value& body) {
+  auto updates = DecodeQuoteForUpdate(body);
+  if (!updates.ok()) return ErrorReply(updates.status());
+  auto partner = PartnerOf(ctx);
+  if (!partner.ok()) return ErrorReply(partner.status());
+  return RunWrite(ctx, [&](WriteTxn& tx) -> Result<ApiReply> {
+    auto pkg = LoadForUpdate(tx, ctx, package_id);
+    if (!pkg.ok()) return pkg.status();
+    if (Status s = CheckBookingModifiable(*pkg); !s.ok()) return s;
+    QuotePackage repriced = *pkg;  // what the booking would be: the answer
+    UpdateView view;
+    view.price_diffs.assign(repriced.quotes.size(), 0);
+    PendingUpdate update{NewUpdateId(), ctx.now, ctx.now + kUpdateQuoteValidity, {}};
+    std::vector<FieldError> errors;
+    for (std::size_t i = 0; i < updates->size(); ++i) {
+      const QuoteUpdate& u = (*updates)[i];
+      const std::string path = "quotes." + std::to_string(i);
+      std::size_t idx = repriced.quotes.size();
+      for (std::size_t k = 0; k < repriced.quotes.size(); ++k) {
+        if (repriced.quotes[k].id == u.quote_id) idx = k;
+      }
+      if (idx == repriced.quotes.size() || repriced.quotes[idx].status == QuoteStatus::kCancelled) {
+        errors.push_back({path + ".id", "Unknown quote id " + u.quote_id + "."});
+        continue;
+      }
+      Quote& q = repriced.quotes[idx];
+      // A booked quote keeps the price multiplier it was sold at.
+      const PricingContext pricing{repriced.currency, repriced.customer_country, ctx.now,
+                                   Rate{q.price_multiplier_nanos}};
+      auto priced = catalog_->RepriceQuote(q, u.fields, pricing, path + ".update_fields");
+      if (!priced.ok()) {
+        if (Status s = MergeFieldErrors(errors, priced.status()); !s.ok()) return s;
+        continue;
+      }
+      const MinorUnits old_price = q.price;
+      priced->FillQuote(q);
+      q.updated_at = ctx.now;
+      view.price_diffs[idx] = q.price - old_price;
+      update.quotes.push_back(q);
+    }
+    if (!errors.empty()) return Status::Invalid("An API error occurred.", std::move(errors));
+    for (MinorUnits d : view.price_diffs) view.total_price_diff += d;
+    view.update_id = update.id;
+    // Only the offer is remembered; the booking itself does not change.
+    pkg->pending_update = std::move(update);
+    if (Status s = tx.UpdatePackage(*pkg); !s.ok()) return s;
+    return ApiReply{200, RenderBookingUpdate(repriced, *partner, view, opts_.render)};
+  });
+}
+
+ApiReply PartnerApi::GetInstalments(const RequestContext& ctx, std::string_view package_id) {
+  if (!IsPackageId(package_id)) return ErrorReply(PackageNotFound(package_id));
+  auto pkg = store_.GetPackage(ctx.partner, package_id);
+  if (!pkg.ok()) return ErrorReply(pkg.status());
+  if (!pkg->has_value() || !(*pkg)->booked_at) {
+    return ErrorReply(Status::NotFound("Booking " + std::string(package_id) + " not found."));
+  }
+  return {200, RenderInstalments(**pkg)};
+}
+
+ApiReply PartnerApi::RecordInstalments(const RequestContext& ctx, std::string_view package_id,
+                                       const json::value& body) {
+  auto reports = DecodeInstalmentReports(body, ctx.now);
+  if (!reports.ok()) return ErrorReply(reports.status());
+  return RunWrite(ctx, [&](WriteTxn& tx) -> Result<ApiReply> {
+    auto pkg = LoadForUpdate(tx, ctx, package_id);
+    if (!pkg.ok()) return pkg.status();
+    auto events = ApplyInstalmentReports(*pkg, *reports, ctx.now);
+    if (!events.ok()) return events.status();
+    if (Status s = SaveChange(tx, *catalog_, *pkg, *events); !s.ok()) return s;
+    return ApiReply{204, ""};
+  });
+}
+
+ApiReply PartnerApi::ConfirmUpdate(const RequestContext& ctx, std::string_view package_id,
+                                   std::string_view update_id) {
+  auto partner = PartnerOf(ctx);
+  if (!partner.ok()) return ErrorReply(partner.status());
+  return RunWrite(ctx, [&](WriteTxn& tx) -> Result<ApiReply> {
+    auto pkg = LoadForUpdate(tx, ctx, package_id);
+    if (!pkg.ok()) return pkg.status();
+    auto events = ApplyUpdate(*pkg, update_id, ctx.now);
+    if (!events.ok()) return events.status();
+    UpdateView view;
+    view.price_diffs.assign(pkg->quotes.size(), 0);
+    for (const LedgerEvent& e : *events) {
+      for (std::size_t k = 0; k < pkg->quotes.size(); ++k) {
+        if (pkg->quotes[k].id == e.quote_id) view.price_diffs[k] = e.amount;
+      }
+      view.total_price_diff += e.amount;
+    }
+    if (Status s = SaveChange(tx, *catalog_, *pkg, *events); !s.ok()) return s;
+    return ApiReply{201, RenderBookingUpdate(*pkg, *partner, view, opts_.render)};
   });
 }
 

@@ -77,6 +77,36 @@ class PartnerApi {
                   const boost::json::value& body);
   ApiReply ConfirmCancellation(const RequestContext& ctx, std::string_view package_id,
                                std::string_view cancellation_id);
+  // PUT bookings/{id}/confirm: the payment of a PENDING_PAYMENT booking went
+  // through (201, CONFIRMED).
+  ApiReply ConfirmPayment(const RequestContext& ctx, std::string_view package_id);
+  // PATCH bookings/{id}/: policyholder changes, applied at once (200).
+  ApiReply ModifyBooking(const RequestContext& ctx, std::string_view package_id,
+                         const boost::json::value& body);
+  // PATCH bookings/{id}/quote_for_update: re-prices without changing the
+  // booking; the answer names an update_id (200).
+  ApiReply QuoteForUpdate(const RequestContext& ctx, std::string_view package_id,
+                          const boost::json::value& body);
+  // GET bookings/{id}/instalments/: the schedules (200).
+  ApiReply GetInstalments(const RequestContext& ctx, std::string_view package_id);
+  // POST bookings/{id}/instalments/: payment attempts reported (204).
+  ApiReply RecordInstalments(const RequestContext& ctx, std::string_view package_id,
+                             const boost::json::value& body);
+  // POST bookings/{id}/confirm_update/{update_id}/: applies it (201).
+  ApiReply ConfirmUpdate(const RequestContext& ctx, std::string_view package_id,
+                         std::string_view update_id);
+
+  // Renewals (service/partner_renewals.cpp; the state machine is
+  // domain/quote_package.h's). PATCH renewals/{id}/quote_for_renewal/: the
+  // pending renewal of a CONFIRMED renewable booking, priced now, or the one
+  // already pending (200, renewal_id and the renewed quotes).
+  ApiReply QuoteForRenewal(const RequestContext& ctx, std::string_view package_id);
+  // POST renewals/{id}/confirm/{renewal_id}/: the booking becomes RENEWED and
+  // the next period a new CONFIRMED booking, which the answer shows (201).
+  ApiReply ConfirmRenewal(const RequestContext& ctx, std::string_view package_id,
+                          std::string_view renewal_id);
+  // POST renewals/{id}/opt_out/: the renewal opt-out (204; idempotent).
+  ApiReply RenewalOptOut(const RequestContext& ctx, std::string_view package_id);
 
   static ApiReply ErrorReply(const Status& status);
 
@@ -108,6 +138,8 @@ class PartnerApi {
 
   // The partner as responses show it (bookings name their partner).
   Result<Partner> PartnerOf(const RequestContext& ctx);
+  // The next period of `pkg`'s renewable quotes at today's catalog price.
+  Result<PendingRenewal> PriceRenewal(const QuotePackage& pkg, Micros now) const;
   // Queues webhook `event` (service/webhook_events.h: kBookingCreated, ...)
   // carrying the booking as GET booking renders it, in this unit of work, if
   // the partner's webhook subscribes to it. Call it in a write's work after

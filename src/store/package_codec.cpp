@@ -20,6 +20,20 @@ json::value OptInt(const std::optional<std::int64_t>& v) {
 }
 
 json::object EncodeQuote(const Quote& q) {
+  json::array plans;
+  for (const InstalmentPlan& p : q.instalment_plans) {
+    plans.emplace_back(json::object{{"name", p.name},
+                                    {"label", p.label},
+                                    {"instalments", p.instalments},
+                                    {"period_months", p.period_months}});
+  }
+  json::array payments;
+  for (const InstalmentPayment& p : q.instalment_payments) {
+    payments.emplace_back(json::object{{"number", p.number},
+                                       {"status", p.status},
+                                       {"attempted_at", p.attempted_at},
+                                       {"failures", p.failures}});
+  }
   json::array taxes;
   taxes.reserve(q.taxes.size());
   for (const TaxLine& t : q.taxes) {
@@ -52,6 +66,9 @@ json::object EncodeQuote(const Quote& q) {
       {"cancelled_at", OptInt(q.cancelled_at)},
       {"refund", q.refund},
       {"renewable", q.renewable},
+      {"instalment_plans", std::move(plans)},
+      {"instalment_plan", q.instalment_plan},
+      {"instalment_payments", std::move(payments)},
   };
 }
 
@@ -214,6 +231,39 @@ Quote DecodeQuote(const json::object& obj, const std::string& where, std::string
   f.OptInt("cancelled_at", q.cancelled_at);
   f.Int("refund", q.refund);
   f.Bool("renewable", q.renewable);
+  if (const json::array* plans = f.Array("instalment_plans")) {
+    for (std::size_t i = 0; i < plans->size() && f.ok(); ++i) {
+      std::string path = f.Path("instalment_plans") + "[" + std::to_string(i) + "]";
+      if (!(*plans)[i].is_object()) {
+        *error = path + " is not an object";
+        break;
+      }
+      InstalmentPlan plan;
+      Fields p((*plans)[i].get_object(), path, error);
+      p.Str("name", plan.name);
+      p.Str("label", plan.label);
+      p.Int("instalments", plan.instalments);
+      p.Int("period_months", plan.period_months);
+      q.instalment_plans.push_back(std::move(plan));
+    }
+  }
+  f.Str("instalment_plan", q.instalment_plan);
+  if (const json::array* payments = f.Array("instalment_payments")) {
+    for (std::size_t i = 0; i < payments->size() && f.ok(); ++i) {
+      std::string path = f.Path("instalment_payments") + "[" + std::to_string(i) + "]";
+      if (!(*payments)[i].is_object()) {
+        *error = path + " is not an object";
+        break;
+      }
+      InstalmentPayment pay;
+      Fields p((*payments)[i].get_object(), path, error);
+      p.Int("number", pay.number);
+      p.Str("status", pay.status);
+      p.Int("attempted_at", pay.attempted_at);
+      p.Int("failures", pay.failures);
+      q.instalment_payments.push_back(std::move(pay));
+    }
+  }
   return q;
 }
 
@@ -229,6 +279,16 @@ std::string EncodePackage(const QuotePackage& pkg) {
     const PendingCancellation& c = *pkg.pending_cancellation;
     pending = json::object{
         {"id", c.id}, {"created_at", c.created_at}, {"confirm_before", c.confirm_before}};
+  }
+  json::value update = nullptr;
+  if (pkg.pending_update) {
+    const PendingUpdate& u = *pkg.pending_update;
+    json::array repriced;
+    for (const Quote& q : u.quotes) repriced.emplace_back(EncodeQuote(q));
+    update = json::object{{"id", u.id},
+                          {"created_at", u.created_at},
+                          {"confirm_before", u.confirm_before},
+                          {"quotes", std::move(repriced)}};
   }
   json::value transaction_id = nullptr;
   if (pkg.partner_transaction_id) transaction_id = *pkg.partner_transaction_id;
@@ -250,7 +310,19 @@ std::string EncodePackage(const QuotePackage& pkg) {
       {"quotes", std::move(quotes)},
       {"policyholder_json", pkg.policyholder_json},
       {"pending_cancellation", std::move(pending)},
+      {"pending_update", std::move(update)},
   };
+  // Renewal state, only when there is some: most documents have none.
+  if (pkg.pending_renewal) {
+    json::array renewed;
+    for (const Quote& q : pkg.pending_renewal->quotes) renewed.emplace_back(EncodeQuote(q));
+    doc["pending_renewal"] = json::object{{"id", pkg.pending_renewal->id},
+                                          {"created_at", pkg.pending_renewal->created_at},
+                                          {"quotes", std::move(renewed)}};
+  }
+  if (pkg.renewal_opted_out_at) doc["renewal_opted_out_at"] = *pkg.renewal_opted_out_at;
+  if (!pkg.renewed_from.empty()) doc["renewed_from"] = pkg.renewed_from;
+  if (!pkg.renewed_to.empty()) doc["renewed_to"] = pkg.renewed_to;
   return json::serialize(doc);
 }
 
@@ -319,6 +391,45 @@ Result<QuotePackage> DecodePackage(std::string_view doc) {
     p.Int("confirm_before", c.confirm_before);
     pkg.pending_cancellation = std::move(c);
   }
+  if (const json::object* pending = f.Object("pending_update")) {
+    PendingUpdate u;
+    Fields p(*pending, "pending_update", &error);
+    p.Str("id", u.id);
+    p.Int("created_at", u.created_at);
+    p.Int("confirm_before", u.confirm_before);
+    if (const json::array* quotes = p.Array("quotes")) {
+      for (std::size_t i = 0; i < quotes->size() && error.empty(); ++i) {
+        std::string path = "pending_update.quotes[" + std::to_string(i) + "]";
+        const json::value& v = (*quotes)[i];
+        if (!v.is_object()) {
+          error = path + " is not an object";
+          break;
+        }
+        u.quotes.push_back(DecodeQuote(v.get_object(), path, &error));
+      }
+    }
+    pkg.pending_update = std::move(u);
+  }
+  if (const json::object* renewal = f.Object("pending_renewal")) {
+    PendingRenewal r;
+    Fields p(*renewal, "pending_renewal", &error);
+    p.Str("id", r.id);
+    p.Int("created_at", r.created_at);
+    if (const json::array* quotes = p.Array("quotes")) {
+      for (std::size_t i = 0; i < quotes->size() && error.empty(); ++i) {
+        std::string path = "pending_renewal.quotes[" + std::to_string(i) + "]";
+        if (!(*quotes)[i].is_object()) {
+          error = path + " is not an object";
+          break;
+        }
+        r.quotes.push_back(DecodeQuote((*quotes)[i].get_object(), path, &error));
+      }
+    }
+    pkg.pending_renewal = std::move(r);
+  }
+  f.OptInt("renewal_opted_out_at", pkg.renewal_opted_out_at);
+  f.Str("renewed_from", pkg.renewed_from);
+  f.Str("renewed_to", pkg.renewed_to);
   if (!error.empty()) return corrupt(error);
   return pkg;
 }

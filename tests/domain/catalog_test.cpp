@@ -167,6 +167,32 @@ TEST(CatalogLoad, CommentsAndTrailingCommasAreAllowed) {
   EXPECT_TRUE(c.ok()) << c.status().message();
 }
 
+TEST(CatalogValidation, InstalmentPlans) {
+  json::value doc = BaseDoc();
+  Product0(doc)["instalment_plans"] = json::parse(
+      R"([{"name": "1year-monthly", "instalments": 12, "period_months": 1},
+          {"name": "1year-quarterly", "label": "Quarterly", "instalments": 4, "period_months": 3}])");
+  auto ok = Catalog::Parse(json::serialize(doc));
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  const Product& p = (*ok)->products().at(0);
+  ASSERT_EQ(p.instalment_plans.size(), 2u);
+  EXPECT_EQ(p.instalment_plans[0].label, "1year-monthly");  // defaults to the name
+  EXPECT_EQ(p.instalment_plans[1].label, "Quarterly");
+  EXPECT_EQ(p.instalment_plans[1].instalments, 4);
+  EXPECT_EQ(p.instalment_plans[1].period_months, 3);
+
+  Product0(doc)["instalment_plans"] = json::parse(
+      R"([{"name": "a", "instalments": 1, "period_months": 1},
+          {"name": "a", "instalments": 12, "period_months": 13, "colour": "red"},
+          {"instalments": 2, "period_months": 1}, 7])");
+  ExpectProblem(doc, "products[0].instalment_plans[0].instalments", "2..120");
+  ExpectProblem(doc, "products[0].instalment_plans[1].period_months", "1..12");
+  ExpectProblem(doc, "products[0].instalment_plans[1].name", "duplicate");
+  ExpectProblem(doc, "products[0].instalment_plans[1].colour", "unknown key");
+  ExpectProblem(doc, "products[0].instalment_plans[2].name", "required");
+  ExpectProblem(doc, "products[0].instalment_plans[3]", "expected an object");
+}
+
 TEST(CatalogValidation, RenewalPeriod) {
   json::value doc = BaseDoc();
   EXPECT_FALSE(Catalog::Parse(json::serialize(doc)).value()->products().at(0).renewable);

@@ -177,6 +177,9 @@ TEST(OutcomeTest, OutcomeAfterEveryTransition) {
     EXPECT_EQ(OutcomeAfter(before, K::kBooked), O::kBooked);  // also after an opt-out
     EXPECT_EQ(OutcomeAfter(before, K::kNotSelected), O::kNotSelected);
     EXPECT_EQ(OutcomeAfter(before, K::kCancelled), before);  // a cancelled booking stays booked
+    // Not a sale until the payment is confirmed; a modification changes no outcome.
+    EXPECT_EQ(OutcomeAfter(before, K::kPaymentPending), before);
+    EXPECT_EQ(OutcomeAfter(before, K::kModified), before);
   }
 }
 
@@ -320,7 +323,8 @@ TEST(ApplyToOfferTest, FirstOfferCountsThePackageUnlessCounted) {
 
 TEST(ApplyToOfferTest, UnknownQuotesAreIgnored) {
   for (EventKind k : {EventKind::kRepriced, EventKind::kWithdrawn, EventKind::kOptedOut,
-                      EventKind::kBooked, EventKind::kNotSelected, EventKind::kCancelled}) {
+                      EventKind::kBooked, EventKind::kNotSelected, EventKind::kCancelled,
+                      EventKind::kPaymentPending, EventKind::kModified}) {
     OfferChange c = ApplyToOffer(std::nullopt, OfferEvent(k, 300, "2-5"), false);
     EXPECT_FALSE(c.after.has_value()) << EventKindName(k);
     EXPECT_TRUE(c.deltas.empty());
@@ -372,6 +376,27 @@ TEST(ApplyToOfferTest, OutcomeChangesStayInTheRow) {
   expected.cancelled_cooling_off = 1;
   expected.premium_refunded = 300;
   ASSERT_EQ(c.deltas.size(), 1u);
+  EXPECT_EQ(c.deltas[0].counts, expected);
+}
+
+TEST(ApplyToOfferTest, PaymentPendingStaysPendingAndModifiedMovesTheBookedPremium) {
+  OfferState s =
+      *ApplyToOffer(std::nullopt, OfferEvent(EventKind::kOffered, 300, "2-5"), false).after;
+  OfferChange c = ApplyToOffer(s, OfferEvent(EventKind::kPaymentPending, 300, "2-5"), false);
+  EXPECT_EQ(c.after->outcome, OfferOutcome::kPending);
+  EXPECT_TRUE(c.deltas.empty());  // not a sale yet: nothing moves
+  s = *c.after;
+  s = *ApplyToOffer(s, OfferEvent(EventKind::kBooked, 300, "2-5"), false).after;
+  LedgerEvent modified = OfferEvent(EventKind::kModified, 1100, "10-20");
+  modified.amount = 800;
+  c = ApplyToOffer(s, modified, false);
+  ASSERT_TRUE(c.after.has_value());
+  EXPECT_EQ(c.after->outcome, OfferOutcome::kBooked);
+  EXPECT_EQ(c.after->price, 1100);
+  EXPECT_EQ(c.after->key.price_band, "2-5");  // the offer's group stays
+  ASSERT_EQ(c.deltas.size(), 1u);
+  RollupCounts expected;
+  expected.premium_booked = 800;
   EXPECT_EQ(c.deltas[0].counts, expected);
 }
 

@@ -229,5 +229,123 @@ TEST(Modifiable, OnlyReceived) {
   EXPECT_NE(s.message().find("OPTED_OUT"), std::string::npos);
 }
 
+
+// ------------------------------------------------- payment confirmation (issue 9)
+
+TEST(PaymentPending, BookingWaitsForPaymentAndRecordsNoSale) {
+  QuotePackage p = MakePackage();
+  auto events = ApplyBooking(p, {"q-b"}, R"({"first_name":"A"})", kT0 + 10, true);
+  ASSERT_TRUE(events.ok()) << events.status().ToString();
+  EXPECT_EQ(p.status, PackageStatus::kPendingPayment);
+  ASSERT_EQ(p.quotes.size(), 1u);
+  EXPECT_EQ(p.quotes[0].status, QuoteStatus::kPendingPayment);
+  EXPECT_FALSE(p.quotes[0].confirmed_at.has_value());
+  EXPECT_EQ(p.booked_at, kT0 + 10);
+  ASSERT_EQ(events->size(), 3u);
+  int pending = 0;
+  for (const auto& e : *events) {
+    EXPECT_NE(e.kind, EventKind::kBooked);
+    if (e.kind == EventKind::kPaymentPending) {
+      ++pending;
+      EXPECT_EQ(e.quote_id, "q-b");
+    }
+  }
+  EXPECT_EQ(pending, 1);
+  EXPECT_EQ(PackageStatusName(p.status), "PENDING_PAYMENT");
+  EXPECT_EQ(QuoteStatusName(p.quotes[0].status), "PENDING_PAYMENT");
+  EXPECT_EQ(ParseEventKind("payment_pending"), EventKind::kPaymentPending);
+  EXPECT_EQ(ParseEventKind("modified"), EventKind::kModified);
+}
+
+TEST(PaymentPending, RefusesOptOutCancelAndSecondBooking) {
+  QuotePackage p = MakePackage();
+  ASSERT_TRUE(ApplyBooking(p, {"q-a"}, "{}", kT0, true).ok());
+  auto opt = ApplyOptOut(p, kT0 + 1);
+  ASSERT_FALSE(opt.ok());
+  EXPECT_EQ(opt.status().code(), StatusCode::kInvalid);
+  EXPECT_NE(opt.status().message().find("PENDING_PAYMENT"), std::string::npos);
+  EXPECT_FALSE(ApplyCancellation(p, kT0 + 1).ok());
+  EXPECT_FALSE(ApplyBooking(p, {"q-a"}, "{}", kT0 + 1).ok());
+  EXPECT_EQ(p.status, PackageStatus::kPendingPayment);
+}
+
+TEST(PaymentPending, ConfirmationBooksEveryPendingQuoteOnce) {
+  QuotePackage p = MakePackage();
+  ASSERT_TRUE(ApplyBooking(p, {"q-a", "q-c"}, "{}", kT0, true).ok());
+  auto events = ApplyPaymentConfirmation(p, kT0 + 5);
+  ASSERT_TRUE(events.ok()) << events.status().ToString();
+  EXPECT_EQ(p.status, PackageStatus::kConfirmed);
+  ASSERT_EQ(events->size(), 2u);
+  for (const auto& e : *events) EXPECT_EQ(e.kind, EventKind::kBooked);
+  for (const auto& q : p.quotes) {
+    EXPECT_EQ(q.status, QuoteStatus::kConfirmed);
+    EXPECT_EQ(q.confirmed_at, kT0 + 5);  // cooling-off runs from the payment
+  }
+  auto again = ApplyPaymentConfirmation(p, kT0 + 6);
+  EXPECT_FALSE(again.ok());
+  QuotePackage received = MakePackage();
+  EXPECT_FALSE(ApplyPaymentConfirmation(received, kT0).ok());
+  // Once confirmed it is an ordinary booking: it can be cancelled.
+  EXPECT_TRUE(ApplyCancellation(p, kT0 + 7).ok());
+}
+
+// ------------------------------------------------------- modifications (issue 9)
+
+TEST(Modification, PolicyholderChangeOnlyForBookings) {
+  QuotePackage p = MakePackage();
+  EXPECT_FALSE(ApplyPolicyholderChange(p, "{}", kT0).ok());  // RECEIVED
+  ASSERT_TRUE(ApplyBooking(p, {"q-a", "q-b"}, R"({"phone":null})", kT0).ok());
+  p.quotes[1].status = QuoteStatus::kCancelled;  // a cancelled quote records nothing
+  auto events = ApplyPolicyholderChange(p, R"({"phone":"+44"})", kT0 + 3);
+  ASSERT_TRUE(events.ok()) << events.status().ToString();
+  EXPECT_EQ(p.policyholder_json, R"({"phone":"+44"})");
+  EXPECT_EQ(p.updated_at, kT0 + 3);
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].kind, EventKind::kModified);
+  EXPECT_EQ((*events)[0].amount, 0);
+  EXPECT_EQ((*events)[0].price, 201);
+}
+
+TEST(Modification, ApplyUpdateReplacesPricesKeepsStateAndIsUsedUp) {
+  QuotePackage p = MakePackage();
+  ASSERT_TRUE(ApplyBooking(p, {"q-a", "q-b"}, "{}", kT0).ok());
+  Quote repriced = p.quotes[0];
+  repriced.premium = 500;
+  repriced.taxes = {{"Admin. fee", 120}};
+  repriced.price = 620;
+  repriced.status = QuoteStatus::kReceived;  // whatever the copy says, the booking's stays
+  repriced.confirmed_at.reset();
+  p.pending_update = PendingUpdate{"UPD1", kT0 + 1, kT0 + 1 + kUpdateQuoteValidity, {repriced}};
+
+  EXPECT_EQ(ApplyUpdate(p, "OTHER", kT0 + 2).status().code(), StatusCode::kNotFound);
+  auto events = ApplyUpdate(p, "UPD1", kT0 + 2);
+  ASSERT_TRUE(events.ok()) << events.status().ToString();
+  ASSERT_EQ(events->size(), 1u);
+  const LedgerEvent& e = (*events)[0];
+  EXPECT_EQ(e.kind, EventKind::kModified);
+  EXPECT_EQ(e.quote_id, "q-a");
+  EXPECT_EQ(e.price, 620);
+  EXPECT_EQ(e.premium, 500);
+  EXPECT_EQ(e.amount, 620 - 201);
+  EXPECT_NE(e.data_json.find(R"("premium_change":410)"), std::string::npos) << e.data_json;
+  EXPECT_EQ(p.quotes[0].price, 620);
+  EXPECT_EQ(p.quotes[0].status, QuoteStatus::kConfirmed);
+  EXPECT_EQ(p.quotes[0].confirmed_at, kT0);
+  EXPECT_EQ(p.quotes[1].price, 300);  // not part of the update
+  EXPECT_FALSE(p.pending_update.has_value());
+  EXPECT_EQ(ApplyUpdate(p, "UPD1", kT0 + 3).status().code(), StatusCode::kNotFound);
+}
+
+TEST(Modification, ExpiredOrStaleUpdatesAreRefused) {
+  QuotePackage p = MakePackage();
+  ASSERT_TRUE(ApplyBooking(p, {"q-a"}, "{}", kT0).ok());
+  p.pending_update = PendingUpdate{"UPD1", kT0, kT0 + 10, {p.quotes[0]}};
+  auto late = ApplyUpdate(p, "UPD1", kT0 + 11);
+  EXPECT_EQ(late.status().code(), StatusCode::kInvalid);
+  // A cancellation drops the pending update.
+  ASSERT_TRUE(ApplyCancellation(p, kT0 + 1).ok());
+  EXPECT_FALSE(p.pending_update.has_value());
+}
+
 }  // namespace
 }  // namespace offerledger

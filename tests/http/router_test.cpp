@@ -39,6 +39,18 @@ const char* KindName(RouteKind k) {
       return "kCancel";
     case RouteKind::kConfirmCancellation:
       return "kConfirmCancellation";
+    case RouteKind::kConfirmPayment:
+      return "kConfirmPayment";
+    case RouteKind::kModifyBooking:
+      return "kModifyBooking";
+    case RouteKind::kQuoteForUpdate:
+      return "kQuoteForUpdate";
+    case RouteKind::kConfirmUpdate:
+      return "kConfirmUpdate";
+    case RouteKind::kGetInstalments:
+      return "kGetInstalments";
+    case RouteKind::kRecordInstalments:
+      return "kRecordInstalments";
     case RouteKind::kPartnerConversionReport:
       return "kPartnerConversionReport";
     case RouteKind::kAdminConversionReport:
@@ -82,6 +94,16 @@ const RouteCase kRoutes[] = {
     {"POST", "/bookings/PYWUR-TAPHT-INS/cancel", RouteKind::kCancel, "PYWUR-TAPHT-INS", ""},
     {"POST", "/bookings/PYWUR-TAPHT-INS/confirm_cancellation/u7Thv-d6C5P-8FAQW-CCL",
      RouteKind::kConfirmCancellation, "PYWUR-TAPHT-INS", "u7Thv-d6C5P-8FAQW-CCL"},
+    {"PUT", "/bookings/PYWUR-TAPHT-INS/confirm", RouteKind::kConfirmPayment, "PYWUR-TAPHT-INS", ""},
+    {"PATCH", "/bookings/PYWUR-TAPHT-INS", RouteKind::kModifyBooking, "PYWUR-TAPHT-INS", ""},
+    {"PATCH", "/bookings/PYWUR-TAPHT-INS/quote_for_update", RouteKind::kQuoteForUpdate,
+     "PYWUR-TAPHT-INS", ""},
+    {"POST", "/bookings/PYWUR-TAPHT-INS/confirm_update/joaiJ-Cao42-o9ulM-UPD",
+     RouteKind::kConfirmUpdate, "PYWUR-TAPHT-INS", "joaiJ-Cao42-o9ulM-UPD"},
+    {"GET", "/bookings/PYWUR-TAPHT-INS/instalments", RouteKind::kGetInstalments,
+     "PYWUR-TAPHT-INS", ""},
+    {"POST", "/bookings/PYWUR-TAPHT-INS/instalments", RouteKind::kRecordInstalments,
+     "PYWUR-TAPHT-INS", ""},
     {"POST", "/instant_booking", RouteKind::kInstantBooking, "", ""},
     {"GET", "/reports/conversion", RouteKind::kPartnerConversionReport, "", ""},
 };
@@ -137,7 +159,8 @@ TEST(MatchRouteTest, WrongMethodOnAKnownPathIs405WithAllow) {
       {"GET", "/xcover/partners/LLODT/quotes/ID/add", "POST"},
       {"GET", "/x/partners/LLODT/quotes/ID/delete/", "POST"},
       {"POST", "/x/partners/LLODT/bookings/", "GET"},
-      {"PUT", "/x/partners/LLODT/bookings/ID/", "GET, POST"},
+      {"PUT", "/x/partners/LLODT/bookings/ID/", "GET, POST, PATCH"},
+      {"POST", "/x/partners/LLODT/bookings/ID/confirm", "PUT"},
       {"GET", "/x/partners/LLODT/bookings/ID/opt_out", "POST"},
       {"GET", "/x/partners/LLODT/bookings/ID/cancel", "POST"},
       {"GET", "/x/partners/LLODT/bookings/ID/confirm_cancellation/C/", "POST"},
@@ -299,7 +322,9 @@ TEST(RouteClassTest, WriteRoutes) {
   for (RouteKind k :
        {RouteKind::kCreateQuote, RouteKind::kUpdateQuote, RouteKind::kAddQuotes,
         RouteKind::kDeleteQuotes, RouteKind::kOptOut, RouteKind::kCreateBooking,
-        RouteKind::kInstantBooking, RouteKind::kCancel, RouteKind::kConfirmCancellation}) {
+        RouteKind::kInstantBooking, RouteKind::kCancel, RouteKind::kConfirmCancellation,
+        RouteKind::kConfirmPayment, RouteKind::kModifyBooking, RouteKind::kQuoteForUpdate,
+        RouteKind::kConfirmUpdate}) {
     EXPECT_TRUE(IsWriteRoute(k)) << KindName(k);
   }
   for (RouteKind k :

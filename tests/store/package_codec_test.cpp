@@ -55,6 +55,12 @@ QuotePackage FullPackage() {
     q.refund = -7;  // any value must survive, even a nonsensical one
     p.quotes.push_back(q);
   }
+  Quote repriced = p.quotes[1];
+  repriced.price = 1079;
+  repriced.premium = 874;
+  repriced.fields_json = R"({"tickets":[{"price":100500}]})";
+  p.pending_update = PendingUpdate{
+      "joaiJ-Cao42-o9ulM-UPD", 1'633'070'000'000'000, 1'633'156'400'000'000, {repriced}};
   return p;
 }
 
@@ -73,6 +79,7 @@ TEST(PackageCodec, EmptyOptionalsRoundTripAsAbsent) {
   p.partner_transaction_id.reset();
   p.booked_at.reset();
   p.pending_cancellation.reset();
+  p.pending_update.reset();
   p.policyholder_json.clear();
   p.quotes[0].confirmed_at.reset();
   p.quotes[0].cancelled_at.reset();
@@ -82,6 +89,7 @@ TEST(PackageCodec, EmptyOptionalsRoundTripAsAbsent) {
   ExpectSamePackage(p, *back);
   EXPECT_FALSE(back->partner_transaction_id.has_value());
   EXPECT_FALSE(back->pending_cancellation.has_value());
+  EXPECT_FALSE(back->pending_update.has_value());
 }
 
 TEST(PackageCodec, EmptyStringTransactionIdIsNotNull) {
@@ -94,15 +102,17 @@ TEST(PackageCodec, EmptyStringTransactionIdIsNotNull) {
 }
 
 TEST(PackageCodec, EveryStatusRoundTrips) {
-  for (PackageStatus s : {PackageStatus::kReceived, PackageStatus::kOptedOut,
-                          PackageStatus::kConfirmed, PackageStatus::kCancelled}) {
+  for (PackageStatus s :
+       {PackageStatus::kReceived, PackageStatus::kOptedOut, PackageStatus::kPendingPayment,
+        PackageStatus::kConfirmed, PackageStatus::kCancelled}) {
     QuotePackage p = FullPackage();
     p.status = s;
     auto back = DecodePackage(EncodePackage(p));
     ASSERT_TRUE(back.ok());
     EXPECT_EQ(back->status, s);
   }
-  for (QuoteStatus s : {QuoteStatus::kReceived, QuoteStatus::kConfirmed, QuoteStatus::kCancelled}) {
+  for (QuoteStatus s : {QuoteStatus::kReceived, QuoteStatus::kPendingPayment,
+                        QuoteStatus::kConfirmed, QuoteStatus::kCancelled}) {
     QuotePackage p = FullPackage();
     p.quotes[1].status = s;
     auto back = DecodePackage(EncodePackage(p));

@@ -126,6 +126,19 @@ inline void ExpectSamePackage(const QuotePackage& a, const QuotePackage& b) {
     EXPECT_EQ(a.pending_cancellation->created_at, b.pending_cancellation->created_at);
     EXPECT_EQ(a.pending_cancellation->confirm_before, b.pending_cancellation->confirm_before);
   }
+  ASSERT_EQ(a.pending_update.has_value(), b.pending_update.has_value());
+  if (a.pending_update) {
+    EXPECT_EQ(a.pending_update->id, b.pending_update->id);
+    EXPECT_EQ(a.pending_update->created_at, b.pending_update->created_at);
+    EXPECT_EQ(a.pending_update->confirm_before, b.pending_update->confirm_before);
+    ASSERT_EQ(a.pending_update->quotes.size(), b.pending_update->quotes.size());
+    for (std::size_t i = 0; i < a.pending_update->quotes.size(); ++i) {
+      EXPECT_EQ(a.pending_update->quotes[i].id, b.pending_update->quotes[i].id);
+      EXPECT_EQ(a.pending_update->quotes[i].price, b.pending_update->quotes[i].price);
+      EXPECT_EQ(a.pending_update->quotes[i].premium, b.pending_update->quotes[i].premium);
+      EXPECT_EQ(a.pending_update->quotes[i].fields_json, b.pending_update->quotes[i].fields_json);
+    }
+  }
   ASSERT_EQ(a.quotes.size(), b.quotes.size());
   for (std::size_t i = 0; i < a.quotes.size(); ++i) {
     SCOPED_TRACE("quote " + std::to_string(i));
