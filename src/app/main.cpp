@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/commands.h"
+#include "app/audit_command.h"
 #include "app/webhook_command.h"
 
 int main(int argc, char** argv) {
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
   offerledger::RegisterClientCommand(app);
   offerledger::RegisterMigrateCommands(app);
   offerledger::RegisterWebhooksCommand(app);
+  offerledger::RegisterAuditCommand(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "api/json_writer.h"
+#include "app/audit_command.h"
 #include "app/commands.h"
 #include "app/webhook_command.h"
 #include "auth/master_key.h"
@@ -25,6 +26,7 @@ struct PartnerOptions {
   std::string quote_rps;  // "" not given; else a number or "unlimited"
   std::string other_rps;
   std::string master_key_file;  // "" not given: $OFFERLEDGER_MASTER_KEY, else none
+  std::string require_request_target;  // "on" or "off"
 };
 
 [[noreturn]] void Fail(const std::string& what, const Status& s) {
@@ -117,7 +119,7 @@ void RegisterPartnerCommand(CLI::App& app) {
     const auto box = MasterKey("add", *o);
     auto store = Open("add", o->db);
     CheckSecrets("add", *store, box);
-    auto creds = PartnerAdmin(*store, box ? &*box : nullptr)
+    auto creds = PartnerAdmin(*store, box ? &*box : nullptr, AdminActor("cli"))
                      .AddPartner(o->code, o->name, quote.value_or(0), other.value_or(0));
     if (!creds.ok()) Fail("add", creds.status());
     PrintCredentials(*creds, o->json);
@@ -142,6 +144,7 @@ void RegisterPartnerCommand(CLI::App& app) {
         w.Key("created_at").String(FormatIsoMicros(p.created_at));
         w.Key("quote_rps").Int(p.quote_rps);
         w.Key("other_rps").Int(p.other_rps);
+        w.Key("require_request_target").Bool(p.require_request_target);
         w.Key("keys").BeginArray();
         for (const auto& k : *keys) {
           w.BeginObject();
@@ -162,7 +165,9 @@ void RegisterPartnerCommand(CLI::App& app) {
       }
       std::cout << p.code << "  " << p.name << "  (created " << FormatIsoMicros(p.created_at)
                 << "; limits: quote " << DescribeLimit(p.quote_rps) << ", other "
-                << DescribeLimit(p.other_rps) << ")\n";
+                << DescribeLimit(p.other_rps) << "; signatures: "
+                << (p.require_request_target ? "(request-target) required" : "date suffices")
+                << ")\n";
       for (const auto& k : *keys) {
         std::cout << "    " << k.key << "  "
                   << (k.revoked_at ? "revoked " + FormatIsoMicros(*k.revoked_at) : "active")
@@ -189,7 +194,7 @@ void RegisterPartnerCommand(CLI::App& app) {
       Fail("set-limits", Status::Invalid("give --quote-rps, --other-rps or both"));
     }
     auto store = Open("set-limits", o->db);
-    PartnerAdmin admin(*store);
+    PartnerAdmin admin(*store, nullptr, AdminActor("cli"));
     if (Status s = admin.SetLimits(o->code, quote, other); !s.ok()) Fail("set-limits", s);
     auto p = store->GetPartner(o->code);
     if (!p.ok() || !p->has_value()) {
@@ -209,7 +214,7 @@ void RegisterPartnerCommand(CLI::App& app) {
     const auto box = MasterKey("add-key", *o);
     auto store = Open("add-key", o->db);
     CheckSecrets("add-key", *store, box);
-    auto creds = PartnerAdmin(*store, box ? &*box : nullptr).AddKey(o->code);
+    auto creds = PartnerAdmin(*store, box ? &*box : nullptr, AdminActor("cli")).AddKey(o->code);
     if (!creds.ok()) Fail("add-key", creds.status());
     PrintCredentials(*creds, o->json);
   });
@@ -220,8 +225,38 @@ void RegisterPartnerCommand(CLI::App& app) {
   AddDb(revoke, *o);
   revoke->callback([o] {
     auto store = Open("revoke-key", o->db);
-    if (Status s = PartnerAdmin(*store).RevokeKey(o->api_key); !s.ok()) Fail("revoke-key", s);
+    if (Status s = PartnerAdmin(*store, nullptr, AdminActor("cli")).RevokeKey(o->api_key);
+        !s.ok()) {
+      Fail("revoke-key", s);
+    }
     std::cout << "revoked " << o->api_key << std::endl;
+  });
+
+  CLI::App* set_auth = partner->add_subcommand(
+      "set-auth",
+      "Change how a partner's requests must be signed (docs/api.md \"Replay\"); running servers "
+      "apply it to the next request");
+  set_auth->add_option("CODE", o->code, "Partner code")->required();
+  set_auth
+      ->add_option("--require-request-target", o->require_request_target,
+                   "on: refuse (401) signatures whose headers list lacks \"(request-target)\", "
+                   "so a captured signature cannot be replayed on another path or method within "
+                   "the Date window; off (the default for new partners): a date-only signature, "
+                   "as XCover clients send, is enough")
+      ->required()
+      ->check(CLI::IsMember({"on", "off"}));
+  AddDb(set_auth, *o);
+  set_auth->callback([o] {
+    const bool on = o->require_request_target == "on";
+    auto store = Open("set-auth", o->db);
+    if (Status s = PartnerAdmin(*store, nullptr, AdminActor("cli")).SetAuth(o->code, on);
+        !s.ok()) {
+      Fail("set-auth", s);
+    }
+    std::cout << o->code << ": "
+              << (on ? "signatures must include (request-target)"
+                     : "date-only signatures accepted")
+              << std::endl;
   });
 
   AddPartnerWebhookCommands(partner);
@@ -240,7 +275,7 @@ void RegisterPartnerCommand(CLI::App& app) {
                                            kMasterKeyEnv));
     }
     auto store = Open("seal-secrets", o->db);
-    auto census = CheckStoredSecrets(*store, &*box, /*seal_plain=*/true);
+    auto census = CheckStoredSecrets(*store, &*box, /*seal_plain=*/true, AdminActor("cli"));
     if (!census.ok()) Fail("seal-secrets", census.status());
     std::cout << "sealed " << census->newly_sealed << " plain-text API secret"
               << (census->newly_sealed == 1 ? "" : "s") << "; " << census->sealed

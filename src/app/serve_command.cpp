@@ -7,6 +7,7 @@
 #include <string>
 #include <thread>
 
+#include "app/audit_command.h"
 #include "app/commands.h"
 #include "app/dashboard_assets.h"
 #include "app/default_catalog.h"
@@ -200,7 +201,7 @@ int Serve(const ServeOptions& o) {
 
   // API secrets at rest: the store and the master key must agree; with a
   // key, secrets still in plain text are sealed now (a one-time upgrade).
-  auto census = CheckStoredSecrets(**store, box, /*seal_plain=*/true);
+  auto census = CheckStoredSecrets(**store, box, /*seal_plain=*/true, AdminActor("serve"));
   if (!census.ok()) {
     std::cerr << "offerledger serve: " << RedactDbUrl(census.status().message()) << "\n";
     (*store)->Close();

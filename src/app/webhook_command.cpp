@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "app/audit_command.h"
 #include "app/commands.h"
 #include "auth/master_key.h"
 #include "service/webhook_events.h"
@@ -160,7 +161,16 @@ void AddPartnerWebhookCommands(CLI::App* partner) {
     if (!stored.ok()) Fail(what, stored.status());
     auto store = Open(what, o->db);
     WebhookConfig config{o->code, o->url, o->key, *stored, *events, NowMicros()};
-    if (Status s = store->SetWebhookConfig(config); !s.ok()) Fail(what, s);
+    // The audit detail names the listener, never its secret.
+    JsonWriter detail;
+    detail.BeginObject();
+    detail.Key("url").String(o->url);
+    detail.Key("key").String(o->key);
+    detail.Key("events").String(Joined(*events));
+    detail.EndObject();
+    const AuditEntry audit{
+        0, config.updated_at, AdminActor("cli"), "partner.set_webhook", o->code, "", detail.str()};
+    if (Status s = store->SetWebhookConfig(config, &audit); !s.ok()) Fail(what, s);
     std::cout << o->code << ": webhooks to " << o->url << " (key " << o->key << ") for "
               << Joined(*events) << (box->has_value() ? "; secret stored encrypted" : "")
               << std::endl;
@@ -174,7 +184,9 @@ void AddPartnerWebhookCommands(CLI::App* partner) {
   AddDbOption(remove, o->db);
   remove->callback([o] {
     auto store = Open("partner remove-webhook", o->db);
-    auto removed = store->RemoveWebhookConfig(o->code);
+    const AuditEntry audit{0,       NowMicros(), AdminActor("cli"), "partner.remove_webhook",
+                           o->code, "",          "{}"};
+    auto removed = store->RemoveWebhookConfig(o->code, &audit);
     if (!removed.ok()) Fail("partner remove-webhook", removed.status());
     std::cout << o->code << (*removed ? ": webhook removed" : ": had no webhook") << std::endl;
   });

@@ -1,5 +1,6 @@
 #include "service/partner_admin.h"
 
+#include "api/json_writer.h"
 #include "common/status_macros.h"
 #include "domain/ids.h"
 #include "service/secret_sealing.h"
@@ -60,7 +61,14 @@ Result<NewCredentials> PartnerAdmin::AddPartner(const std::string& code, const s
   std::string secret = NewApiSecret();
   ApiKey key{NewApiKey(), "", code, now, std::nullopt};
   OL_ASSIGN_OR_RETURN(key.secret, StoredSecret(box_, key.key, secret));
-  if (Status s = store_.CreatePartner(p, key); !s.ok()) return s;
+  JsonWriter detail;
+  detail.BeginObject();
+  detail.Key("name").String(p.name);
+  detail.Key("quote_rps").Int(quote_rps);
+  detail.Key("other_rps").Int(other_rps);
+  detail.EndObject();
+  const AuditEntry audit = Audit("partner.add", code, key.key, detail.str());
+  if (Status s = store_.CreatePartner(p, key, &audit); !s.ok()) return s;
   return NewCredentials{code, key.key, std::move(secret)};
 }
 
@@ -71,7 +79,8 @@ Result<NewCredentials> PartnerAdmin::AddKey(const std::string& code) {
   std::string secret = NewApiSecret();
   ApiKey key{NewApiKey(), "", code, NowMicros(), std::nullopt};
   OL_ASSIGN_OR_RETURN(key.secret, StoredSecret(box_, key.key, secret));
-  if (Status s = store_.AddKey(key); !s.ok()) return s;
+  const AuditEntry audit = Audit("key.add", code, key.key, "{}");
+  if (Status s = store_.AddKey(key, &audit); !s.ok()) return s;
   return NewCredentials{code, key.key, std::move(secret)};
 }
 
@@ -87,12 +96,45 @@ Status PartnerAdmin::SetLimits(const std::string& code, std::optional<std::int64
   if (!partner.ok()) return partner.status();
   if (!partner->has_value()) return Status::NotFound("no partner '" + code + "'");
   const Partner& p = **partner;
-  return store_.SetPartnerLimits(code, quote_rps.value_or(p.quote_rps),
-                                 other_rps.value_or(p.other_rps));
+  const std::int64_t quote = quote_rps.value_or(p.quote_rps);
+  const std::int64_t other = other_rps.value_or(p.other_rps);
+  JsonWriter detail;
+  detail.BeginObject();
+  detail.Key("quote_rps").Int(quote);
+  detail.Key("other_rps").Int(other);
+  detail.EndObject();
+  const AuditEntry audit = Audit("partner.set_limits", code, "", detail.str());
+  return store_.SetPartnerLimits(code, quote, other, &audit);
 }
 
 Status PartnerAdmin::RevokeKey(const std::string& api_key) {
-  return store_.RevokeKey(api_key, NowMicros());
+  auto key = store_.FindKey(api_key);
+  if (!key.ok()) return key.status();
+  if (!key->has_value()) return Status::NotFound("no API key " + api_key);
+  // Revoking twice keeps the first time; the log says so.
+  const AuditEntry audit = Audit("key.revoke", (*key)->partner, api_key,
+                                 (*key)->revoked_at ? R"({"already_revoked":true})" : "{}");
+  return store_.RevokeKey(api_key, NowMicros(), &audit);
+}
+
+Status PartnerAdmin::SetAuth(const std::string& code, bool require_request_target) {
+  JsonWriter detail;
+  detail.BeginObject();
+  detail.Key("require_request_target").Bool(require_request_target);
+  detail.EndObject();
+  const AuditEntry audit = Audit("partner.set_auth", code, "", detail.str());
+  return store_.SetPartnerAuth(code, require_request_target, &audit);
+}
+
+AuditEntry PartnerAdmin::Audit(std::string action, std::string partner, std::string key,
+                               std::string detail) const {
+  return AuditEntry{0,
+                    NowMicros(),
+                    actor_,
+                    std::move(action),
+                    std::move(partner),
+                    std::move(key),
+                    std::move(detail)};
 }
 
 Result<std::vector<Partner>> PartnerAdmin::List() { return store_.ListPartners(); }

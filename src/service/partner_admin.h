@@ -1,11 +1,13 @@
 // PartnerAdmin: operator use cases for partners and their API keys (the
 // `offerledger partner ...` commands). Keys rotate without downtime: add a
-// new key, move the partner's clients to it, revoke the old one.
+// new key, move the partner's clients to it, revoke the old one. Each change
+// writes its audit entry (store.h AuditEntry) in the same transaction.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "auth/secret_box.h"
@@ -24,7 +26,10 @@ class PartnerAdmin {
  public:
   // With a master key (`box`, not owned, may be null) new secrets are stored
   // sealed (service/secret_sealing.h); without one, in plain text.
-  explicit PartnerAdmin(Store& store, const SecretBox* box = nullptr) : store_(store), box_(box) {}
+  // `actor` names who runs the actions in the audit log ("alice via cli").
+  explicit PartnerAdmin(Store& store, const SecretBox* box = nullptr,
+                        std::string actor = "unknown")
+      : store_(store), box_(box), actor_(std::move(actor)) {}
 
   // Partner codes: 2-32 characters of A-Z, a-z, 0-9, '_' and '-'.
   static bool IsValidPartnerCode(std::string_view code);
@@ -46,11 +51,18 @@ class PartnerAdmin {
                    std::optional<std::int64_t> other_rps);
   Result<NewCredentials> AddKey(const std::string& code);
   Status RevokeKey(const std::string& api_key);
+  // Whether the partner's signatures must sign "(request-target)" (docs/api.md
+  // "Replay"). Running servers apply it to the next request.
+  Status SetAuth(const std::string& code, bool require_request_target);
   Result<std::vector<Partner>> List();
 
  private:
+  AuditEntry Audit(std::string action, std::string partner, std::string key,
+                   std::string detail) const;
+
   Store& store_;
   const SecretBox* box_;
+  std::string actor_;
 };
 
 }  // namespace offerledger

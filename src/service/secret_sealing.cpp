@@ -8,7 +8,8 @@
 
 namespace offerledger {
 
-Result<SecretCensus> CheckStoredSecrets(Store& store, const SecretBox* box, bool seal_plain) {
+Result<SecretCensus> CheckStoredSecrets(Store& store, const SecretBox* box, bool seal_plain,
+                                        const std::string& actor) {
   SecretCensus census;
   Result<std::vector<Partner>> partners = store.ListPartners();
   if (!partners.ok()) return partners.status();
@@ -32,7 +33,8 @@ Result<SecretCensus> CheckStoredSecrets(Store& store, const SecretBox* box, bool
       } else if (box != nullptr && seal_plain) {
         Result<std::string> sealed = box->Seal(k.secret, k.key);
         if (!sealed.ok()) return sealed.status();
-        if (Status s = store.ReplaceKeySecret(k.key, k.secret, *sealed); !s.ok()) return s;
+        const AuditEntry audit{0, NowMicros(), actor, "partner.seal_secrets", p.code, k.key, "{}"};
+        if (Status s = store.ReplaceKeySecret(k.key, k.secret, *sealed, &audit); !s.ok()) return s;
         ++census.sealed;
         ++census.newly_sealed;
       } else {

@@ -25,8 +25,10 @@ struct SecretCensus {
 //   message naming OFFERLEDGER_MASTER_KEY and --master-key-file;
 // - with one: Invalid if a sealed secret does not open with it (a wrong
 //   key); then, when `seal_plain`, seals each plain secret in place.
-// Never puts a secret in a message.
-Result<SecretCensus> CheckStoredSecrets(Store& store, const SecretBox* box, bool seal_plain);
+// Never puts a secret in a message. Each secret sealed writes a
+// "partner.seal_secrets" audit entry by `actor` in the same transaction.
+Result<SecretCensus> CheckStoredSecrets(Store& store, const SecretBox* box, bool seal_plain,
+                                        const std::string& actor = "unknown");
 
 // The text to store for a new secret of key `key_id`: sealed with `box`, or
 // the secret itself without a master key.

@@ -31,6 +31,9 @@ struct Partner {
   Micros created_at = 0;
   std::int64_t quote_rps = 0;  // 0 = use the server default
   std::int64_t other_rps = 0;
+  // Refuse signatures that do not sign "(request-target)" (docs/api.md
+  // "Replay"); off by default, as XCover clients sign only the Date.
+  bool require_request_target = false;
 };
 
 struct ApiKey {
@@ -39,6 +42,27 @@ struct ApiKey {
   std::string partner;
   Micros created_at = 0;
   std::optional<Micros> revoked_at;
+  // FindKey only: the key's partner's Partner::require_request_target, read
+  // with the key so the signature check needs no second look-up.
+  bool require_request_target = false;
+};
+
+// One admin action (docs/storage.md "Audit log"): written by the store in
+// the same transaction as the change it records, never holding a secret.
+struct AuditEntry {
+  std::int64_t seq = 0;  // assigned by the store
+  Micros at = 0;
+  std::string actor;    // who ran it: "alice via cli"
+  std::string action;   // "partner.add", "key.revoke", ...
+  std::string partner;  // partner code, "" if none
+  std::string key;      // public API key id, "" if none
+  std::string detail;   // JSON object text, "{}" if nothing more
+};
+
+struct AuditFilter {
+  std::optional<std::string> partner;
+  std::optional<std::string> action;
+  std::int64_t limit = 100;  // newest first
 };
 
 // A response remembered for an idempotency key.
@@ -216,21 +240,30 @@ class Store {
   virtual Result<std::int64_t> CountEvents(EventKind kind) = 0;
 
   // Partners and their keys.
-  virtual Status CreatePartner(const Partner& partner, const ApiKey& first_key) = 0;
+  // The admin writes below take an optional audit entry (may be null),
+  // written in the same transaction as the change: both commit or neither.
+  virtual Status CreatePartner(const Partner& partner, const ApiKey& first_key,
+                               const AuditEntry* audit = nullptr) = 0;
   virtual Result<std::optional<Partner>> GetPartner(std::string_view code) = 0;
   virtual Result<std::vector<Partner>> ListPartners() = 0;
-  virtual Status AddKey(const ApiKey& key) = 0;
-  virtual Status RevokeKey(std::string_view key, Micros at) = 0;  // NotFound if unknown
+  virtual Status AddKey(const ApiKey& key, const AuditEntry* audit = nullptr) = 0;
+  virtual Status RevokeKey(std::string_view key, Micros at,
+                           const AuditEntry* audit = nullptr) = 0;  // NotFound if unknown
   // Sets a partner's rate limits (0 = use the server default). NotFound if unknown.
   virtual Status SetPartnerLimits(std::string_view code, std::int64_t quote_rps,
-                                  std::int64_t other_rps) {
+                                  std::int64_t other_rps, const AuditEntry* audit = nullptr) {
     return Status::Internal("this store cannot change partner limits");
+  }
+  // Sets Partner::require_request_target. NotFound if unknown.
+  virtual Status SetPartnerAuth(std::string_view code, bool require_request_target,
+                                const AuditEntry* audit = nullptr) {
+    return Status::Internal("this store cannot change partner authentication");
   }
   // Replaces a key's stored secret (sealing plain-text secrets with the
   // master key), only if it is still `expected`: Conflict otherwise, NotFound
   // for an unknown key.
   virtual Status ReplaceKeySecret(std::string_view key, std::string_view expected,
-                                  std::string_view secret) {
+                                  std::string_view secret, const AuditEntry* audit = nullptr) {
     return Status::Internal("this store cannot change key secrets");
   }
   virtual Result<std::optional<ApiKey>> FindKey(std::string_view key) = 0;
@@ -301,11 +334,12 @@ class Store {
   // Webhooks (docs/webhooks.md). The partner's listener: set (NotFound for
   // an unknown partner; replaces the one there), removed (false: there was
   // none) and read.
-  virtual Status SetWebhookConfig(const WebhookConfig& config) {
+  virtual Status SetWebhookConfig(const WebhookConfig& config, const AuditEntry* audit = nullptr) {
     (void)config;
     return Status::Internal("this store keeps no webhooks");
   }
-  virtual Result<bool> RemoveWebhookConfig(std::string_view partner) {
+  virtual Result<bool> RemoveWebhookConfig(std::string_view partner,
+                                           const AuditEntry* audit = nullptr) {
     (void)partner;
     return Status::Internal("this store keeps no webhooks");
   }
@@ -345,6 +379,12 @@ class Store {
     (void)partner;
     (void)now;
     return Status::Internal("this store keeps no webhooks");
+  }
+
+  // The audit log of admin actions, newest first.
+  virtual Result<std::vector<AuditEntry>> ListAudit(const AuditFilter& filter) {
+    (void)filter;
+    return Status::Internal("this store keeps no audit log");
   }
 
   // Cheap liveness probe: the database answers a query.

@@ -186,12 +186,30 @@ CREATE INDEX webhooks_due ON webhooks(next_attempt_at) WHERE status = 'pending';
 CREATE INDEX webhooks_by_partner ON webhooks(partner, seq);
 )sql";
 
+// Version 6: the admin audit log and each partner's signature requirement
+// (see sqlite_schema.cpp).
+constexpr std::string_view kSchemaAudit = R"sql(
+CREATE TABLE admin_audit (
+  seq     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  at      bigint NOT NULL,
+  actor   text   NOT NULL,
+  action  text   NOT NULL,
+  partner text   NOT NULL,
+  key     text   NOT NULL,
+  detail  text   NOT NULL
+);
+CREATE INDEX admin_audit_by_partner ON admin_audit(partner, seq);
+
+ALTER TABLE partners ADD COLUMN require_request_target boolean NOT NULL DEFAULT false;
+)sql";
+
 constexpr PgMigration kMigrations[] = {
     {1, "initial schema: partners, api_keys, packages, events, idempotency", kSchemaV1},
     {2, "conversion roll-ups: events.offered_at/price_band, offer_state, rollups", kSchemaV2},
     {3, "optimizer arms: offer_state.multiplier_nanos, arms", kSchemaV3},
     {4, "rate-limit processes: rate_limit_processes", kSchemaV4},
     {5, "webhooks: partner_webhooks, webhooks", kSchemaWebhooks},
+    {6, "audit log: admin_audit, partners.require_request_target", kSchemaAudit},
 };
 
 }  // namespace

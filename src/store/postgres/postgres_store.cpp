@@ -9,6 +9,7 @@
 #include "domain/ids.h"
 #include "store/package_codec.h"
 #include "store/postgres/pg_conn.h"
+#include "store/postgres/postgres_audit.h"
 #include "store/postgres/postgres_rollups.h"
 #include "store/postgres/postgres_schema.h"
 #include "store/postgres/postgres_webhooks.h"
@@ -62,7 +63,7 @@ Result<LedgerEvent> ReadEvent(const Rows& r, int i) {
 }
 
 Partner ReadPartner(const Rows& r, int i) {
-  return {r.Text(i, 0), r.Text(i, 1), r.Int(i, 2), r.Int(i, 3), r.Int(i, 4)};
+  return {r.Text(i, 0), r.Text(i, 1), r.Int(i, 2), r.Int(i, 3), r.Int(i, 4), r.Text(i, 5) == "t"};
 }
 
 ApiKey ReadKey(const Rows& r, int i) {
@@ -304,9 +305,15 @@ class PostgresStore::Txn final : public WriteTxn {
         Rows r,
         c_->Query(
             "INSERT INTO partners(code, name, created_at, "
-            "quote_rps, other_rps) VALUES ($1, $2, $3, $4, $5) "
+            "quote_rps, other_rps, require_request_target) VALUES ($1, $2, $3, $4, $5, $6) "
             "ON CONFLICT (code) DO NOTHING",
-            Params().Add(p.code).Add(p.name).Add(p.created_at).Add(p.quote_rps).Add(p.other_rps)));
+            Params()
+                .Add(p.code)
+                .Add(p.name)
+                .Add(p.created_at)
+                .Add(p.quote_rps)
+                .Add(p.other_rps)
+                .Add(p.require_request_target ? "true" : "false")));
     if (r.Affected() == 0) return Status::Conflict("partner " + p.code + " already exists");
     return Status::Ok();
   }
@@ -355,6 +362,15 @@ class PostgresStore::Txn final : public WriteTxn {
                         c_->Query("UPDATE partners SET quote_rps = $2, other_rps = $3 WHERE code "
                                   "= $1",
                                   Params().Add(code).Add(quote_rps).Add(other_rps)));
+    if (r.Affected() == 0) return Status::NotFound("no partner " + std::string(code));
+    return Status::Ok();
+  }
+
+  Status SetAuth(std::string_view code, bool require_request_target) {
+    OL_ASSIGN_OR_RETURN(Rows r, c_->Query("UPDATE partners SET require_request_target = $2 "
+                                          "WHERE code = $1",
+                                          Params().Add(code).Add(require_request_target ? "true"
+                                                                                        : "false")));
     if (r.Affected() == 0) return Status::NotFound("no partner " + std::string(code));
     return Status::Ok();
   }
@@ -568,19 +584,22 @@ Result<std::int64_t> PostgresStore::CountEvents(EventKind kind) {
 
 // ---------------------------------------------------------- partners, keys
 
-Status PostgresStore::CreatePartner(const Partner& partner, const ApiKey& first_key) {
+Status PostgresStore::CreatePartner(const Partner& partner, const ApiKey& first_key,
+                                    const AuditEntry* audit) {
   if (first_key.partner != partner.code) {
     return Status::Invalid("the first key of partner " + partner.code + " names another partner");
   }
   return Transact([&](Txn& txn) {
     OL_RETURN_IF_ERROR(txn.InsertPartner(partner));
-    return txn.InsertKey(first_key);
+    OL_RETURN_IF_ERROR(txn.InsertKey(first_key));
+    return pg::InsertAudit(txn.connection(), audit);
   });
 }
 
 Result<std::optional<Partner>> PostgresStore::GetPartner(std::string_view code) {
   OL_ASSIGN_OR_RETURN(Lease lease, Acquire());
-  OL_ASSIGN_OR_RETURN(Rows r, lease->Query("SELECT code, name, created_at, quote_rps, other_rps "
+  OL_ASSIGN_OR_RETURN(Rows r, lease->Query("SELECT code, name, created_at, quote_rps, other_rps, "
+                                           "require_request_target "
                                            "FROM partners WHERE code = $1",
                                            Params().Add(code)));
   if (r.size() == 0) return std::optional<Partner>();
@@ -589,38 +608,68 @@ Result<std::optional<Partner>> PostgresStore::GetPartner(std::string_view code) 
 
 Result<std::vector<Partner>> PostgresStore::ListPartners() {
   OL_ASSIGN_OR_RETURN(Lease lease, Acquire());
-  OL_ASSIGN_OR_RETURN(Rows r, lease->Query("SELECT code, name, created_at, quote_rps, other_rps "
+  OL_ASSIGN_OR_RETURN(Rows r, lease->Query("SELECT code, name, created_at, quote_rps, other_rps, "
+                                           "require_request_target "
                                            "FROM partners ORDER BY code COLLATE \"C\""));
   std::vector<Partner> out;
   for (int i = 0; i < r.size(); ++i) out.push_back(ReadPartner(r, i));
   return out;
 }
 
-Status PostgresStore::AddKey(const ApiKey& key) {
-  return Transact([&](Txn& txn) { return txn.InsertKey(key); });
+Status PostgresStore::AddKey(const ApiKey& key, const AuditEntry* audit) {
+  return Transact([&](Txn& txn) {
+    OL_RETURN_IF_ERROR(txn.InsertKey(key));
+    return pg::InsertAudit(txn.connection(), audit);
+  });
 }
 
-Status PostgresStore::RevokeKey(std::string_view key, Micros at) {
-  return Transact([&](Txn& txn) { return txn.Revoke(key, at); });
+Status PostgresStore::RevokeKey(std::string_view key, Micros at, const AuditEntry* audit) {
+  return Transact([&](Txn& txn) {
+    OL_RETURN_IF_ERROR(txn.Revoke(key, at));
+    return pg::InsertAudit(txn.connection(), audit);
+  });
 }
 
 Status PostgresStore::ReplaceKeySecret(std::string_view key, std::string_view expected,
-                                       std::string_view secret) {
-  return Transact([&](Txn& txn) { return txn.ReplaceSecret(key, expected, secret); });
+                                       std::string_view secret, const AuditEntry* audit) {
+  return Transact([&](Txn& txn) {
+    OL_RETURN_IF_ERROR(txn.ReplaceSecret(key, expected, secret));
+    return pg::InsertAudit(txn.connection(), audit);
+  });
 }
 
 Status PostgresStore::SetPartnerLimits(std::string_view code, std::int64_t quote_rps,
-                                       std::int64_t other_rps) {
-  return Transact([&](Txn& txn) { return txn.SetLimits(code, quote_rps, other_rps); });
+                                       std::int64_t other_rps, const AuditEntry* audit) {
+  return Transact([&](Txn& txn) {
+    OL_RETURN_IF_ERROR(txn.SetLimits(code, quote_rps, other_rps));
+    return pg::InsertAudit(txn.connection(), audit);
+  });
+}
+
+Status PostgresStore::SetPartnerAuth(std::string_view code, bool require_request_target,
+                                     const AuditEntry* audit) {
+  return Transact([&](Txn& txn) {
+    OL_RETURN_IF_ERROR(txn.SetAuth(code, require_request_target));
+    return pg::InsertAudit(txn.connection(), audit);
+  });
+}
+
+Result<std::vector<AuditEntry>> PostgresStore::ListAudit(const AuditFilter& filter) {
+  OL_ASSIGN_OR_RETURN(Lease lease, Acquire());
+  return pg::ReadAudit(*lease, filter);
 }
 
 Result<std::optional<ApiKey>> PostgresStore::FindKey(std::string_view key) {
   OL_ASSIGN_OR_RETURN(Lease lease, Acquire());
-  OL_ASSIGN_OR_RETURN(Rows r, lease->Query("SELECT key, secret, partner, created_at, revoked_at "
-                                           "FROM api_keys WHERE key = $1",
+  OL_ASSIGN_OR_RETURN(Rows r, lease->Query("SELECT k.key, k.secret, k.partner, k.created_at, "
+                                           "k.revoked_at, p.require_request_target FROM api_keys "
+                                           "k JOIN partners p ON p.code = k.partner "
+                                           "WHERE k.key = $1",
                                            Params().Add(key)));
   if (r.size() == 0) return std::optional<ApiKey>();
-  return std::optional<ApiKey>(ReadKey(r, 0));
+  ApiKey k = ReadKey(r, 0);
+  k.require_request_target = r.Text(0, 5) == "t";
+  return std::optional<ApiKey>(std::move(k));
 }
 
 Result<std::vector<ApiKey>> PostgresStore::ListKeys(std::string_view partner) {
@@ -742,15 +791,20 @@ Result<std::int64_t> PostgresStore::PurgeReplies(Micros before) {
 
 // ---------------------------------------------------------------- webhooks
 
-Status PostgresStore::SetWebhookConfig(const WebhookConfig& config) {
-  return Transact([&](Txn& txn) { return pg::UpsertWebhookConfig(txn.connection(), config); });
+Status PostgresStore::SetWebhookConfig(const WebhookConfig& config, const AuditEntry* audit) {
+  return Transact([&](Txn& txn) {
+    OL_RETURN_IF_ERROR(pg::UpsertWebhookConfig(txn.connection(), config));
+    return pg::InsertAudit(txn.connection(), audit);
+  });
 }
 
-Result<bool> PostgresStore::RemoveWebhookConfig(std::string_view partner) {
+// The audit entry is written only when there was a webhook to remove.
+Result<bool> PostgresStore::RemoveWebhookConfig(std::string_view partner,
+                                                const AuditEntry* audit) {
   bool removed = false;
   Status s = Transact([&](Txn& txn) -> Status {
     OL_ASSIGN_OR_RETURN(removed, pg::DeleteWebhookConfig(txn.connection(), partner));
-    return Status::Ok();
+    return removed ? pg::InsertAudit(txn.connection(), audit) : Status::Ok();
   });
   if (!s.ok()) return s;
   return removed;

@@ -57,15 +57,19 @@ class PostgresStore final : public Store {
   Result<std::vector<LedgerEvent>> ListEvents(std::string_view partner, std::int64_t after_seq,
                                               std::int64_t limit) override;
   Result<std::int64_t> CountEvents(EventKind kind) override;
-  Status CreatePartner(const Partner& partner, const ApiKey& first_key) override;
+  Status CreatePartner(const Partner& partner, const ApiKey& first_key,
+                       const AuditEntry* audit = nullptr) override;
   Result<std::optional<Partner>> GetPartner(std::string_view code) override;
   Result<std::vector<Partner>> ListPartners() override;
-  Status AddKey(const ApiKey& key) override;
-  Status RevokeKey(std::string_view key, Micros at) override;
-  Status ReplaceKeySecret(std::string_view key, std::string_view expected,
-                          std::string_view secret) override;
-  Status SetPartnerLimits(std::string_view code, std::int64_t quote_rps,
-                          std::int64_t other_rps) override;
+  Status AddKey(const ApiKey& key, const AuditEntry* audit = nullptr) override;
+  Status RevokeKey(std::string_view key, Micros at, const AuditEntry* audit = nullptr) override;
+  Status ReplaceKeySecret(std::string_view key, std::string_view expected, std::string_view secret,
+                          const AuditEntry* audit = nullptr) override;
+  Status SetPartnerLimits(std::string_view code, std::int64_t quote_rps, std::int64_t other_rps,
+                          const AuditEntry* audit = nullptr) override;
+  Status SetPartnerAuth(std::string_view code, bool require_request_target,
+                        const AuditEntry* audit = nullptr) override;
+  Result<std::vector<AuditEntry>> ListAudit(const AuditFilter& filter) override;
   Result<std::optional<ApiKey>> FindKey(std::string_view key) override;
   Result<std::vector<ApiKey>> ListKeys(std::string_view partner) override;
   Result<std::vector<RollupRow>> ReadRollups(const RollupFilter& filter) override;
@@ -83,8 +87,9 @@ class PostgresStore final : public Store {
   Status ForgetProcess(std::string_view id) override;
   Status Ping() override;
   Result<std::int64_t> PurgeReplies(Micros before) override;
-  Status SetWebhookConfig(const WebhookConfig& config) override;
-  Result<bool> RemoveWebhookConfig(std::string_view partner) override;
+  Status SetWebhookConfig(const WebhookConfig& config, const AuditEntry* audit = nullptr) override;
+  Result<bool> RemoveWebhookConfig(std::string_view partner,
+                                   const AuditEntry* audit = nullptr) override;
   Result<std::optional<WebhookConfig>> GetWebhookConfig(std::string_view partner) override;
   Result<std::vector<ClaimedWebhook>> ClaimWebhooks(Micros now, Micros lease, int limit) override;
   Status FinishWebhook(const WebhookOutcome& outcome) override;

@@ -212,6 +212,24 @@ CREATE INDEX webhooks_due ON webhooks(next_attempt_at) WHERE status = 'pending';
 CREATE INDEX webhooks_by_partner ON webhooks(partner, seq);
 )sql";
 
+// Version 6: the admin audit log (docs/storage.md "Audit log"), one row per
+// partner/key change written in the change's own transaction, and each
+// partner's signature requirement (docs/api.md "Replay").
+constexpr std::string_view kSchemaAudit = R"sql(
+CREATE TABLE admin_audit (
+  seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+  at      INTEGER NOT NULL,
+  actor   TEXT    NOT NULL,
+  action  TEXT    NOT NULL,
+  partner TEXT    NOT NULL,
+  key     TEXT    NOT NULL,
+  detail  TEXT    NOT NULL
+) STRICT;
+CREATE INDEX admin_audit_by_partner ON admin_audit(partner, seq);
+
+ALTER TABLE partners ADD COLUMN require_request_target INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema: partners, api_keys, packages, events, idempotency", kSchemaV1},
     // The roll-ups of the events already written are replayed from them
@@ -222,6 +240,7 @@ constexpr Migration kMigrations[] = {
     {3, "optimizer arms: offer_state.multiplier_nanos, arms", kSchemaV3, &BackfillArms},
     {4, "rate-limit processes: rate_limit_processes", kSchemaV4},
     {5, "webhooks: partner_webhooks, webhooks", kSchemaWebhooks},
+    {6, "audit log: admin_audit, partners.require_request_target", kSchemaAudit},
 };
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "store/sqlite/sqlite_db.h"
 #include "store/sqlite/sqlite_rollups.h"
 #include "store/sqlite/sqlite_schema.h"
+#include "store/sqlite/sqlite_audit.h"
 #include "store/sqlite/sqlite_webhooks.h"
 #include "store/sqlite/wal_checkpointer.h"
 #include "store/sqlite/write_failure.h"
@@ -73,6 +74,7 @@ Partner ReadPartner(const Statement& st) {
   p.created_at = st.Int(2);
   p.quote_rps = st.Int(3);
   p.other_rps = st.Int(4);
+  p.require_request_target = st.Int(5) != 0;
   return p;
 }
 
@@ -336,12 +338,14 @@ class SqliteStore::Txn final : public WriteTxn {
   Status InsertPartner(const Partner& p) {
     OL_ASSIGN_OR_RETURN(Statement st,
                         c_->Prepare("INSERT INTO partners(code, name, created_at, quote_rps, "
-                                    "other_rps) VALUES (?1, ?2, ?3, ?4, ?5)"));
+                                    "other_rps, require_request_target) "
+                                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
     st.Bind(1, p.code)
         .Bind(2, p.name)
         .Bind(3, p.created_at)
         .Bind(4, p.quote_rps)
-        .Bind(5, p.other_rps);
+        .Bind(5, p.other_rps)
+        .Bind(6, std::int64_t{p.require_request_target ? 1 : 0});
     Status s = st.Run();
     if (s.code() == StatusCode::kConflict) {
       return Status::Conflict("partner " + p.code + " already exists");
@@ -402,6 +406,15 @@ class SqliteStore::Txn final : public WriteTxn {
     OL_ASSIGN_OR_RETURN(Statement st, c_->Prepare("UPDATE partners SET quote_rps = ?2, "
                                                   "other_rps = ?3 WHERE code = ?1"));
     st.Bind(1, code).Bind(2, quote_rps).Bind(3, other_rps);
+    OL_RETURN_IF_ERROR(st.Run());
+    if (c_->Changes() == 0) return Status::NotFound("no partner " + std::string(code));
+    return Status::Ok();
+  }
+
+  Status SetAuth(std::string_view code, bool require_request_target) {
+    OL_ASSIGN_OR_RETURN(Statement st, c_->Prepare("UPDATE partners SET require_request_target = "
+                                                  "?2 WHERE code = ?1"));
+    st.Bind(1, code).Bind(2, std::int64_t{require_request_target ? 1 : 0});
     OL_RETURN_IF_ERROR(st.Run());
     if (c_->Changes() == 0) return Status::NotFound("no partner " + std::string(code));
     return Status::Ok();
@@ -807,20 +820,23 @@ Result<std::int64_t> SqliteStore::CountEvents(EventKind kind) {
 
 // ---------------------------------------------------------- partners, keys
 
-Status SqliteStore::CreatePartner(const Partner& partner, const ApiKey& first_key) {
+Status SqliteStore::CreatePartner(const Partner& partner, const ApiKey& first_key,
+                                  const AuditEntry* audit) {
   if (first_key.partner != partner.code) {
     return Status::Invalid("the first key of partner " + partner.code + " names another partner");
   }
   return Submit([&](Txn& txn) {
     OL_RETURN_IF_ERROR(txn.InsertPartner(partner));
-    return txn.InsertKey(first_key);
+    OL_RETURN_IF_ERROR(txn.InsertKey(first_key));
+    return sqlite::InsertAudit(txn.connection(), audit);
   });
 }
 
 Result<std::optional<Partner>> SqliteStore::GetPartner(std::string_view code) {
   OL_ASSIGN_OR_RETURN(ReaderPool::Lease lease, readers_->Acquire());
   OL_ASSIGN_OR_RETURN(Statement st,
-                      (*lease).Prepare("SELECT code, name, created_at, quote_rps, other_rps "
+                      (*lease).Prepare("SELECT code, name, created_at, quote_rps, other_rps, "
+                                       "require_request_target "
                                        "FROM partners WHERE code = ?1"));
   st.Bind(1, code);
   OL_ASSIGN_OR_RETURN(bool row, st.Step());
@@ -831,7 +847,8 @@ Result<std::optional<Partner>> SqliteStore::GetPartner(std::string_view code) {
 Result<std::vector<Partner>> SqliteStore::ListPartners() {
   OL_ASSIGN_OR_RETURN(ReaderPool::Lease lease, readers_->Acquire());
   OL_ASSIGN_OR_RETURN(Statement st,
-                      (*lease).Prepare("SELECT code, name, created_at, quote_rps, other_rps "
+                      (*lease).Prepare("SELECT code, name, created_at, quote_rps, other_rps, "
+                                       "require_request_target "
                                        "FROM partners ORDER BY code"));
   std::vector<Partner> partners;
   for (;;) {
@@ -842,33 +859,61 @@ Result<std::vector<Partner>> SqliteStore::ListPartners() {
   return partners;
 }
 
-Status SqliteStore::AddKey(const ApiKey& key) {
-  return Submit([&](Txn& txn) { return txn.InsertKey(key); });
+Status SqliteStore::AddKey(const ApiKey& key, const AuditEntry* audit) {
+  return Submit([&](Txn& txn) {
+    OL_RETURN_IF_ERROR(txn.InsertKey(key));
+    return sqlite::InsertAudit(txn.connection(), audit);
+  });
 }
 
-Status SqliteStore::RevokeKey(std::string_view key, Micros at) {
-  return Submit([&](Txn& txn) { return txn.Revoke(key, at); });
+Status SqliteStore::RevokeKey(std::string_view key, Micros at, const AuditEntry* audit) {
+  return Submit([&](Txn& txn) {
+    OL_RETURN_IF_ERROR(txn.Revoke(key, at));
+    return sqlite::InsertAudit(txn.connection(), audit);
+  });
 }
 
 Status SqliteStore::ReplaceKeySecret(std::string_view key, std::string_view expected,
-                                     std::string_view secret) {
-  return Submit([&](Txn& txn) { return txn.ReplaceSecret(key, expected, secret); });
+                                     std::string_view secret, const AuditEntry* audit) {
+  return Submit([&](Txn& txn) {
+    OL_RETURN_IF_ERROR(txn.ReplaceSecret(key, expected, secret));
+    return sqlite::InsertAudit(txn.connection(), audit);
+  });
 }
 
 Status SqliteStore::SetPartnerLimits(std::string_view code, std::int64_t quote_rps,
-                                     std::int64_t other_rps) {
-  return Submit([&](Txn& txn) { return txn.SetLimits(code, quote_rps, other_rps); });
+                                     std::int64_t other_rps, const AuditEntry* audit) {
+  return Submit([&](Txn& txn) {
+    OL_RETURN_IF_ERROR(txn.SetLimits(code, quote_rps, other_rps));
+    return sqlite::InsertAudit(txn.connection(), audit);
+  });
+}
+
+Status SqliteStore::SetPartnerAuth(std::string_view code, bool require_request_target,
+                                   const AuditEntry* audit) {
+  return Submit([&](Txn& txn) {
+    OL_RETURN_IF_ERROR(txn.SetAuth(code, require_request_target));
+    return sqlite::InsertAudit(txn.connection(), audit);
+  });
+}
+
+Result<std::vector<AuditEntry>> SqliteStore::ListAudit(const AuditFilter& filter) {
+  OL_ASSIGN_OR_RETURN(ReaderPool::Lease lease, readers_->Acquire());
+  return sqlite::ReadAudit(*lease, filter);
 }
 
 Result<std::optional<ApiKey>> SqliteStore::FindKey(std::string_view key) {
   OL_ASSIGN_OR_RETURN(ReaderPool::Lease lease, readers_->Acquire());
   OL_ASSIGN_OR_RETURN(Statement st,
-                      (*lease).Prepare("SELECT key, secret, partner, created_at, revoked_at "
-                                       "FROM api_keys WHERE key = ?1"));
+                      (*lease).Prepare("SELECT k.key, k.secret, k.partner, k.created_at, "
+                                       "k.revoked_at, p.require_request_target FROM api_keys k "
+                                       "JOIN partners p ON p.code = k.partner WHERE k.key = ?1"));
   st.Bind(1, key);
   OL_ASSIGN_OR_RETURN(bool row, st.Step());
   if (!row) return std::optional<ApiKey>();
-  return std::optional<ApiKey>(ReadKey(st));
+  ApiKey k = ReadKey(st);
+  k.require_request_target = st.Int(5) != 0;
+  return std::optional<ApiKey>(std::move(k));
 }
 
 Result<std::vector<ApiKey>> SqliteStore::ListKeys(std::string_view partner) {
@@ -973,15 +1018,19 @@ Result<std::int64_t> SqliteStore::PurgeReplies(Micros before) {
 
 // ---------------------------------------------------------------- webhooks
 
-Status SqliteStore::SetWebhookConfig(const WebhookConfig& config) {
-  return Submit([&](Txn& txn) { return sqlite::UpsertWebhookConfig(txn.connection(), config); });
+Status SqliteStore::SetWebhookConfig(const WebhookConfig& config, const AuditEntry* audit) {
+  return Submit([&](Txn& txn) {
+    OL_RETURN_IF_ERROR(sqlite::UpsertWebhookConfig(txn.connection(), config));
+    return sqlite::InsertAudit(txn.connection(), audit);
+  });
 }
 
-Result<bool> SqliteStore::RemoveWebhookConfig(std::string_view partner) {
+// The audit entry is written only when there was a webhook to remove.
+Result<bool> SqliteStore::RemoveWebhookConfig(std::string_view partner, const AuditEntry* audit) {
   bool removed = false;
   Status s = Submit([&](Txn& txn) -> Status {
     OL_ASSIGN_OR_RETURN(removed, sqlite::DeleteWebhookConfig(txn.connection(), partner));
-    return Status::Ok();
+    return removed ? sqlite::InsertAudit(txn.connection(), audit) : Status::Ok();
   });
   if (!s.ok()) return s;
   return removed;
