@@ -142,6 +142,31 @@ const std::vector<Table>& Tables() {
         {"failures", T::kInt},
         {"pending", T::kInt}},
        "policy_type, partner, country, multiplier_nanos, day"},
+      // Webhooks (schema v5): the listeners after their partners (foreign
+      // key), and the queue with its seqs (AdvanceSeq continues them).
+      {"partner_webhooks",
+       {{"partner", T::kText},
+        {"url", T::kText},
+        {"key", T::kText},
+        {"secret", T::kText},
+        {"events", T::kText},
+        {"updated_at", T::kInt}},
+       "partner"},
+      {"webhooks",
+       {{"seq", T::kInt},
+        {"id", T::kText},
+        {"partner", T::kText},
+        {"event", T::kText},
+        {"body", T::kText},
+        {"created_at", T::kInt},
+        {"status", T::kText},
+        {"attempts", T::kInt},
+        {"next_attempt_at", T::kInt},
+        {"lease_until", T::kInt},
+        {"claim", T::kText},
+        {"last_error", T::kText},
+        {"delivered_at", T::kOptInt}},
+       "seq"},
   };
   return kTables;
 }
@@ -309,7 +334,7 @@ Status CheckSourceSchema(sqlite::Connection& src, const std::string& path) {
 // Tables of the source that are deliberately not copied, and why.
 bool NotCopied(std::string_view table) {
   return table == "schema_migrations" ||   // the target keeps its own schema history
-         table == "sqlite_sequence" ||     // becomes the events identity (AdvanceEventSeq)
+         table == "sqlite_sequence" ||     // becomes the identities (AdvanceSeq)
          table == "rate_limit_processes";  // live processes' heartbeats, not ledger data
 }
 
@@ -403,7 +428,8 @@ class Copier {
     for (std::size_t i = 0; i < Tables().size(); ++i) {
       OL_RETURN_IF_ERROR(CopyTable(Tables()[i], report.counts[i].source));
     }
-    OL_RETURN_IF_ERROR(AdvanceEventSeq());
+    OL_RETURN_IF_ERROR(AdvanceSeq("events"));
+    OL_RETURN_IF_ERROR(AdvanceSeq("webhooks"));
     for (TableCount& c : report.counts) {
       OL_ASSIGN_OR_RETURN(pg::Rows r, dst_.Query("SELECT count(*) FROM " + c.table));
       c.target = r.Int(0, 0);
@@ -465,25 +491,28 @@ class Copier {
     return Status::Ok();
   }
 
-  // New events on the target must follow the copied ones: the identity
-  // continues after the source's largest seq ever handed out (sqlite_sequence
-  // remembers it even past the last row).
-  Status AdvanceEventSeq() {
+  // New rows of `table` (events, webhooks) on the target must follow the
+  // copied ones: the identity continues after the source's largest seq ever
+  // handed out (sqlite_sequence remembers it even past the last row).
+  Status AdvanceSeq(const std::string& table) {
     OL_ASSIGN_OR_RETURN(std::int64_t max_seq,
-                        SqliteInt(src_, "SELECT coalesce(max(seq), 0) FROM events"));
+                        SqliteInt(src_, "SELECT coalesce(max(seq), 0) FROM " + table));
     OL_ASSIGN_OR_RETURN(std::int64_t has_sequence,
                         SqliteInt(src_,
                                   "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
                                   "name = 'sqlite_sequence'"));
     if (has_sequence > 0) {
       OL_ASSIGN_OR_RETURN(std::int64_t handed_out,
-                          SqliteInt(src_, "SELECT seq FROM sqlite_sequence WHERE name = 'events'"));
+                          SqliteInt(src_,
+                                    "SELECT coalesce(max(seq), 0) FROM sqlite_sequence "
+                                    "WHERE name = '" +
+                                        table + "'"));
       max_seq = std::max(max_seq, handed_out);
     }
     if (max_seq == 0) return Status::Ok();
     return dst_
-        .Query("SELECT setval(pg_get_serial_sequence('events', 'seq'), $1)",
-               pg::Params().Add(max_seq))
+        .Query("SELECT setval(pg_get_serial_sequence($1, 'seq'), $2)",
+               pg::Params().Add(table).Add(max_seq))
         .status();
   }
 

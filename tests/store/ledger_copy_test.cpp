@@ -249,6 +249,31 @@ class LedgerCopyTest : public ::testing::Test {
       return t.SaveReply("ACME", "idem-2",
                          {"fp-2", 200, "line 1\nline 2\r\n\ttabbed \\ back\\slash é ✓", later});
     }));
+    // Webhooks: a listener and its queue, one delivered and one pending.
+    Ok(src_->SetWebhookConfig({"LLODT",
+                               "https://hooks.example/x",
+                               "hook-key",
+                               "hook,secret",
+                               {"BOOKING_CREATED", "BOOKING_CANCELLED"},
+                               later}));
+    for (const std::string id : {"wh-1", "wh-2"}) {
+      Ok(src_->Write([&](WriteTxn& t) -> Status {
+        Webhook w;
+        w.id = id;
+        w.partner = "LLODT";
+        w.event = "BOOKING_CREATED";
+        w.body = "{\"event\": \"BOOKING_CREATED\", \"payload\": {\"id\": \"" + id + "\"}}";
+        w.created_at = later;
+        w.next_attempt_at = later;
+        return t.EnqueueWebhook(w);
+      }));
+    }
+    auto claimed = src_->ClaimWebhooks(later, kMicrosPerSecond, 1);
+    EXPECT_TRUE(claimed.ok() && claimed->size() == 1u);
+    if (claimed.ok() && claimed->size() == 1u) {
+      Ok(src_->FinishWebhook({(*claimed)[0].webhook.id, (*claimed)[0].claim,
+                              WebhookStatus::kDelivered, 1, later, "", later + 1}));
+    }
     return pkgs;
   }
 
@@ -391,6 +416,22 @@ TEST_F(LedgerCopyTest, CopiesEveryTableRowForRow) {
   ASSERT_TRUE(after.ok());
   ASSERT_EQ(after->size(), 1u);
   EXPECT_GT((*after)[0].seq, events->back().seq);
+  // So do new webhooks, and the listener and queue arrived.
+  Ok(pg.Write([&](WriteTxn& t) -> Status {
+    Webhook w;
+    w.id = "wh-3";
+    w.partner = "LLODT";
+    w.event = "BOOKING_CANCELLED";
+    w.body = "{}";
+    return t.EnqueueWebhook(w);
+  }));
+  auto hooks = pg.ListWebhooks({});
+  ASSERT_TRUE(hooks.ok());
+  ASSERT_EQ(hooks->size(), 3u);
+  EXPECT_EQ((*hooks)[0].id, "wh-3") << "newest first: its seq follows the copied ones";
+  auto listener = pg.GetWebhookConfig("LLODT");
+  ASSERT_TRUE(listener.ok() && listener->has_value());
+  EXPECT_EQ((*listener)->secret, "hook,secret");
   pg.Close();
 }
 
