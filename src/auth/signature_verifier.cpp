@@ -112,14 +112,24 @@ Result<AuthIdentity> SignatureVerifier::Verify(const AuthRequest& req, Micros no
   const std::string signing_string =
       BuildSigningString(params->headers, req.method, req.target, std::ref(header_values));
   MacBytes mac;
-  if (Status s =
-          hmac_keys_.Compute(params->key_id, key.secret, params->algorithm, signing_string, mac,
-                             opts_.open_secret);
+  if (Status s = hmac_keys_.Compute(params->key_id, key.secret, params->algorithm, signing_string,
+                                    mac, opts_.open_secret);
       !s.ok()) {
     return s;
   }
   if (!SignatureMatches(params->signature, Base64Encode(mac).view())) {
     return Status::Unauthenticated("Signature string does not match!");
+  }
+
+  // 7. The partner's own requirement: a date-only signature can be replayed
+  //    on another path or method within the Date window; signing the
+  //    request target ties it to this one.
+  if (key.require_request_target && std::find(params->headers.begin(), params->headers.end(),
+                                              "(request-target)") == params->headers.end()) {
+    return Status::Unauthenticated(
+        "partner " + key.partner +
+        " requires (request-target) to be signed: list \"(request-target)\" in the Signature "
+        "headers");
   }
   return AuthIdentity{key.partner, params->key_id};
 }

@@ -18,6 +18,10 @@ struct KeyRecord {
   std::string partner;
   std::string secret;
   bool revoked = false;
+  // The key's partner requires "(request-target)" among the signed headers
+  // (docs/api.md "Replay"). Read with the key, on every request, so a change
+  // applies to the next request as a revocation does.
+  bool require_request_target = false;
 };
 
 // The parts of an HTTP request the check needs, without HTTP types.
@@ -55,7 +59,9 @@ class SignatureVerifier {
   // Checks, cheapest first so that garbage never reaches the key store:
   // Authorization present, single and well-formed; the signed headers include
   // date; Date single, parseable and within max_skew of `now`; X-Api-Key, if
-  // sent, single and equal to keyId; key known and not revoked; signature.
+  // sent, single and equal to keyId; key known and not revoked; signature;
+  // "(request-target)" signed if the key's partner requires it (checked after
+  // the signature, so only the key's holder learns the partner's policy).
   // Every failure is Unauthenticated with a message saying which check
   // failed, never the expected signature or the secret; a bad signature is
   // exactly "Signature string does not match!" as XCover says it.

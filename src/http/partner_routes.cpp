@@ -301,7 +301,8 @@ std::optional<PartnerRoutes::PartnerCall> PartnerRoutes::AdmitPartnerCall(const 
         if (!found.ok()) return found.status();
         if (!found->has_value()) return std::optional<KeyRecord>{};
         const ApiKey& k = **found;
-        return std::optional<KeyRecord>(KeyRecord{k.partner, k.secret, k.revoked_at.has_value()});
+        return std::optional<KeyRecord>(KeyRecord{k.partner, k.secret, k.revoked_at.has_value(),
+                                                  k.require_request_target});
       });
   if (!identity.ok()) {
     SetError(res, identity.status());

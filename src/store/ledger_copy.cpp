@@ -49,7 +49,8 @@ const std::vector<Table>& Tables() {
         {"name", T::kText},
         {"created_at", T::kInt},
         {"quote_rps", T::kInt},
-        {"other_rps", T::kInt}},
+        {"other_rps", T::kInt},
+        {"require_request_target", T::kBool}},
        "code"},
       {"api_keys",
        {{"key", T::kText},
@@ -166,6 +167,16 @@ const std::vector<Table>& Tables() {
         {"claim", T::kText},
         {"last_error", T::kText},
         {"delivered_at", T::kOptInt}},
+       "seq"},
+      // The admin audit log (schema v6), with its seqs (AdvanceSeq).
+      {"admin_audit",
+       {{"seq", T::kInt},
+        {"at", T::kInt},
+        {"actor", T::kText},
+        {"action", T::kText},
+        {"partner", T::kText},
+        {"key", T::kText},
+        {"detail", T::kText}},
        "seq"},
   };
   return kTables;
@@ -430,6 +441,7 @@ class Copier {
     }
     OL_RETURN_IF_ERROR(AdvanceSeq("events"));
     OL_RETURN_IF_ERROR(AdvanceSeq("webhooks"));
+    OL_RETURN_IF_ERROR(AdvanceSeq("admin_audit"));
     for (TableCount& c : report.counts) {
       OL_ASSIGN_OR_RETURN(pg::Rows r, dst_.Query("SELECT count(*) FROM " + c.table));
       c.target = r.Int(0, 0);

@@ -225,7 +225,10 @@ class LedgerCopyTest : public ::testing::Test {
                            {"key-b1", "secret-b1", "ACME", kDay0 + 1, std::nullopt}));
     Ok(src_->AddKey({"key-a2", "secret-a2", "LLODT", kDay0 + 2, std::nullopt}));
     Ok(src_->RevokeKey("key-a2", kDay0 + 3));
-    Ok(src_->SetPartnerLimits("ACME", 50, 20));
+    const AuditEntry audit{0,      kDay0 + 4, "tester via test", "partner.set_limits",
+                           "ACME", "",        R"({"quote_rps":50,"note":"tab\there"})"};
+    Ok(src_->SetPartnerLimits("ACME", 50, 20, &audit));
+    Ok(src_->SetPartnerAuth("LLODT", true));
 
     std::vector<QuotePackage> pkgs;
     for (int i = 0; i < 12; ++i) {
