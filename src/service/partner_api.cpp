@@ -542,6 +542,9 @@ ApiReply PartnerApi::ConfirmPayment(const RequestContext& ctx, std::string_view 
     auto events = ApplyPaymentConfirmation(*pkg, ctx.now);
     if (!events.ok()) return events.status();
     if (Status s = SaveChange(tx, *catalog_, *pkg, *events); !s.ok()) return s;
+    if (Status s = QueueBookingWebhook(tx, kBookingUpdated, *pkg, *partner, ctx.now); !s.ok()) {
+      return s;
+    }
     return ApiReply{201, RenderBooking(*pkg, *partner, opts_.render)};
   });
 }
@@ -581,6 +584,9 @@ ApiReply PartnerApi::ModifyBooking(const RequestContext& ctx, std::string_view p
     auto events = ApplyPolicyholderChange(*pkg, std::move(*policyholder), ctx.now);
     if (!events.ok()) return events.status();
     if (Status s = SaveChange(tx, *catalog_, *pkg, *events); !s.ok()) return s;
+    if (Status s = QueueBookingWebhook(tx, kBookingUpdated, *pkg, *partner, ctx.now); !s.ok()) {
+      return s;
+    }
     // XCover answers every modification with the price differences: none here.
     UpdateView view;
     view.price_diffs.assign(pkg->quotes.size(), 0);
@@ -681,6 +687,9 @@ ApiReply PartnerApi::ConfirmUpdate(const RequestContext& ctx, std::string_view p
       view.total_price_diff += e.amount;
     }
     if (Status s = SaveChange(tx, *catalog_, *pkg, *events); !s.ok()) return s;
+    if (Status s = QueueBookingWebhook(tx, kBookingUpdated, *pkg, *partner, ctx.now); !s.ok()) {
+      return s;
+    }
     return ApiReply{201, RenderBookingUpdate(*pkg, *partner, view, opts_.render)};
   });
 }

@@ -1,6 +1,7 @@
 // Webhooks against the real binary (docs/webhooks.md): a test listener that
 // verifies each signature with its own HMAC (webhook_listener.h) receives
-// BOOKING_CREATED and BOOKING_CANCELLED with the booking as GET renders it;
+// BOOKING_CREATED, BOOKING_UPDATED and BOOKING_CANCELLED with the booking as
+// GET renders it;
 // partners without a webhook or not subscribed get none, and never another
 // partner's; a listener that is down makes the webhook retry and die, and
 // `webhooks retry` sends it again once the listener is up; a server
@@ -134,6 +135,53 @@ TEST_F(Webhooks, CreatedAndCancelledArriveSignedWithTheBookingAndOnlyForTheirPar
   EXPECT_TRUE(got_b[0].signature_ok);
   EXPECT_EQ(Str(BodyOf(got_b[0]), {"event"}), "BOOKING_CREATED");
   EXPECT_EQ(Str(BodyOf(got_b[0]), {"payload", "id"}), b_id);
+  server->Terminate();
+}
+
+// BOOKING_UPDATED: a policyholder change (PATCH bookings/{id}/) and a
+// payment confirmation each send the booking as it is after the change; a
+// refused change (422) sends nothing.
+TEST_F(Webhooks, ModificationAndPaymentConfirmationSendBookingUpdated) {
+  WebhookListener listener("u-hook-key", "u hook secret");
+  ASSERT_NE(listener.Start(), 0);
+  const Credentials u = env_.AddPartner("WHU");
+  SetWebhook("WHU", listener, "u-hook-key", "u hook secret", "BOOKING_UPDATED");
+  auto server = env_.StartServer({"--webhook-backoff", "0.2"});
+  ASSERT_NE(server, nullptr);
+  Client cu(server->port(), u);
+
+  const std::string id = Str(cu.InstantBooking(), {"id"});  // BOOKING_CREATED: not subscribed
+  const HttpReply refused = cu.Send("PATCH", cu.Path("bookings/" + id + "/"),
+                                    R"({"policyholder": {"phone": "0506022279"}})");
+  ASSERT_EQ(refused.status, 422) << refused.Describe();
+  const HttpReply changed = cu.Send("PATCH", cu.Path("bookings/" + id + "/"),
+                                    R"({"policyholder": {"phone": "+380506022279"}})");
+  ASSERT_EQ(changed.status, 200) << changed.Describe();
+  ASSERT_TRUE(listener.WaitFor(1)) << server->stderr_text();
+  const HttpReply after_change = cu.Get("bookings/" + id);
+  ASSERT_EQ(after_change.status, 200);
+
+  // A booking that waits for its payment, then the payment confirmation.
+  const json::object pkg = cu.CreateQuote();
+  const std::string pending_id = Str(pkg, {"id"});
+  json::value body = json::parse(BookingBodyFor(pkg));
+  body.as_object()["require_payment_confirmation"] = true;
+  ASSERT_EQ(cu.Post("bookings/" + pending_id, json::serialize(body)).status, 200);
+  const HttpReply confirmed =
+      cu.Send("PUT", cu.Path("bookings/" + pending_id + "/confirm"), std::string("{}"));
+  ASSERT_EQ(confirmed.status, 201) << confirmed.Describe();
+  ASSERT_TRUE(listener.WaitFor(2)) << server->stderr_text();
+  const HttpReply after_confirm = cu.Get("bookings/" + pending_id);
+
+  const auto got = listener.received();
+  ASSERT_EQ(got.size(), 2u) << "only BOOKING_UPDATED, and nothing for the refused change";
+  EXPECT_EQ(Str(BodyOf(got[0]), {"event"}), "BOOKING_UPDATED");
+  EXPECT_EQ(BodyOf(got[0]).at("payload"), after_change.Json());
+  EXPECT_EQ(Str(BodyOf(got[0]), {"payload", "policyholder", "phone"}), "+380506022279");
+  EXPECT_EQ(Str(BodyOf(got[1]), {"event"}), "BOOKING_UPDATED");
+  EXPECT_EQ(BodyOf(got[1]).at("payload"), after_confirm.Json());
+  EXPECT_EQ(Str(BodyOf(got[1]), {"payload", "status"}), "CONFIRMED");
+  for (const auto& w : got) EXPECT_TRUE(w.signature_ok);
   server->Terminate();
 }
 

@@ -93,8 +93,7 @@ class SqliteStore final : public Store {
   // Store.
   Status Write(const std::function<Status(WriteTxn&)>& work) override;
   // Queued like Write(); `done` runs on the writer thread after the commit.
-  void WriteAsync(std::function<Status(WriteTxn&)> work,
-                  std::function<void(Status)> done) override;
+  void WriteAsync(std::function<Status(WriteTxn&)> work, std::function<void(Status)> done) override;
   Result<std::optional<QuotePackage>> GetPackage(std::string_view partner,
                                                  std::string_view id) override;
   // limit < 0 means no limit (limit 0: only the count); offset < 0 is 0.
