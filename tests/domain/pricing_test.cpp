@@ -305,7 +305,11 @@ TEST_F(PricingTest, MoneyAmounts) {
   EXPECT_EQ(error_for("1e3"), "Expected number.");
   EXPECT_EQ(error_for("abc"), "Expected number.");
   EXPECT_EQ(error_for(true), "Expected number.");
-  EXPECT_EQ(error_for(100001), "Ensure this value is less than or equal to 100000.");
+  // The default catalog's ticket-price maximum (raised to 1,000,000 so the
+  // recorded quote_for_update of 100,500 prices).
+  EXPECT_EQ(error_for(1000001), "Ensure this value is less than or equal to 1000000.");
+  req["tickets"] = json::array{json::object{{"price", 1000000}}};
+  EXPECT_TRUE(Price(req, Gbp()).ok()) << "the maximum itself is allowed";
 }
 
 TEST_F(PricingTest, ProductNotOfferedInTheCurrency) {
