@@ -226,22 +226,7 @@ INSTANTIATE_TEST_SUITE_P(Faults, DiskFull,
                                            FaultCase{"Erofs", "EROFS", "read-only"}),
                          [](const auto& info) { return std::string(info.param.name); });
 
-// Runs `sql` on a plain connection to `url`; "" or the error message.
-std::string PgRun(const std::string& url, const std::string& sql) {
-  PGconn* c = PQconnectdb(url.c_str());
-  std::string err;
-  if (PQstatus(c) != CONNECTION_OK) {
-    err = PQerrorMessage(c);
-  } else {
-    PGresult* r = PQexec(c, sql.c_str());
-    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
-      err = PQresultErrorMessage(r);
-    }
-    PQclear(r);
-  }
-  PQfinish(c);
-  return err;
-}
+using offerledger::testing::RunPgSql;
 
 // PostgreSQL made read-only under the running server (a standby after a
 // failover looks the same: SQLSTATE 25006), then writable again. A database
@@ -255,8 +240,8 @@ TEST(ReadOnlyDatabase, PostgresWritesAnswer503AndRecoverWithoutRestart) {
   ASSERT_NE(slash, std::string::npos) << base;
   const std::string db = "ol_ro_" + std::to_string(::getpid());
   const std::string url = base.substr(0, slash + 1) + db;
-  ASSERT_EQ(PgRun(base, "DROP DATABASE IF EXISTS " + db + " WITH (FORCE)"), "");
-  ASSERT_EQ(PgRun(base, "CREATE DATABASE " + db), "");
+  ASSERT_EQ(RunPgSql(base, "DROP DATABASE IF EXISTS " + db + " WITH (FORCE)"), "");
+  ASSERT_EQ(RunPgSql(base, "CREATE DATABASE " + db), "");
   const std::string kick =  // new sessions pick the setting up
       "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + db +
       "' AND pid <> pg_backend_pid()";
@@ -276,8 +261,8 @@ TEST(ReadOnlyDatabase, PostgresWritesAnswer503AndRecoverWithoutRestart) {
   int quotes_created = 4;
   EXPECT_EQ(client.Post("bookings/" + ids[0] + "/opt_out", "{}").status, 204);
 
-  ASSERT_EQ(PgRun(base, "ALTER DATABASE " + db + " SET default_transaction_read_only = on"), "");
-  ASSERT_EQ(PgRun(base, kick), "");
+  ASSERT_EQ(RunPgSql(base, "ALTER DATABASE " + db + " SET default_transaction_read_only = on"), "");
+  ASSERT_EQ(RunPgSql(base, kick), "");
   // A write that meets one of the pooled sessions just terminated answers the
   // generic 503 (connection lost: not applied) and the session is dropped; at
   // most one per pooled session (8 by default), then new sessions see the
@@ -301,7 +286,7 @@ TEST(ReadOnlyDatabase, PostgresWritesAnswer503AndRecoverWithoutRestart) {
   // Writable again: no restart; sessions that saw the read-only database are
   // dropped as they meet it, so a write succeeds within a few attempts, and
   // every attempt before is a 503 (never a 2xx that is not there).
-  ASSERT_EQ(PgRun(base, "ALTER DATABASE " + db + " RESET default_transaction_read_only"), "");
+  ASSERT_EQ(RunPgSql(base, "ALTER DATABASE " + db + " RESET default_transaction_read_only"), "");
   int attempts = 0;
   int status = 0;
   while (attempts < 20 && status != 204) {
@@ -334,7 +319,7 @@ TEST(ReadOnlyDatabase, PostgresWritesAnswer503AndRecoverWithoutRestart) {
   EXPECT_EQ(count("SELECT status FROM packages WHERE id = '" + ids[1] + "'"), "OPTED_OUT");
   EXPECT_EQ(count("SELECT count(*) FROM events WHERE kind = 'booked'"), "0");
   EXPECT_EQ(count("SELECT count(*) FROM events WHERE kind = 'opted_out'"), "2");
-  EXPECT_EQ(PgRun(base, "DROP DATABASE IF EXISTS " + db + " WITH (FORCE)"), "");
+  EXPECT_EQ(RunPgSql(base, "DROP DATABASE IF EXISTS " + db + " WITH (FORCE)"), "");
 }
 
 }  // namespace

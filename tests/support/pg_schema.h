@@ -25,6 +25,26 @@ inline std::string TestPgUrl() {
   return "";
 }
 
+// Runs `sql` on a plain connection to `url`; returns the error message ("" if
+// none). NOTICEs (DROP ... CASCADE / IF EXISTS) stay off the test's output.
+inline std::string RunPgSql(const std::string& url, const std::string& sql) {
+  PGconn* c = PQconnectdb(url.c_str());
+  PQsetNoticeProcessor(
+      c, [](void*, const char*) {}, nullptr);
+  std::string err;
+  if (PQstatus(c) != CONNECTION_OK) {
+    err = PQerrorMessage(c);
+  } else {
+    PGresult* r = PQexec(c, sql.c_str());
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
+      err = PQresultErrorMessage(r);
+    }
+    PQclear(r);
+  }
+  PQfinish(c);
+  return err;
+}
+
 // A fresh schema in the test database, dropped on destruction; url() points
 // the store at it (search_path).
 class PgSchema {
@@ -44,26 +64,10 @@ class PgSchema {
 
   // Runs `sql` on a plain connection to the schema; returns the error message ("" if none).
   std::string Run(const std::string& sql) const {
-    PGconn* c = PQconnectdb((url_.empty() ? base_ : url_).c_str());
-    PQsetNoticeProcessor(c, &IgnoreNotice, nullptr);
-    std::string err;
-    if (PQstatus(c) != CONNECTION_OK) {
-      err = PQerrorMessage(c);
-    } else {
-      PGresult* r = PQexec(c, sql.c_str());
-      if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
-        err = PQresultErrorMessage(r);
-      }
-      PQclear(r);
-    }
-    PQfinish(c);
-    return err;
+    return RunPgSql(url_.empty() ? base_ : url_, sql);
   }
 
  private:
-  // Not the NOTICEs of DROP ... CASCADE / IF EXISTS on every test's output.
-  static void IgnoreNotice(void*, const char*) {}
-
   std::string base_;
   std::string name_;
   std::string url_;
