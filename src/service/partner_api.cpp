@@ -5,6 +5,7 @@
 #include "api/request_decoder.h"
 #include "domain/ids.h"
 #include "domain/instalments.h"
+#include "service/ledger_writes.h"
 #include "service/webhook_events.h"
 
 namespace offerledger {
@@ -33,24 +34,6 @@ Quote NewQuote(const PricedQuote& p, Micros now) {
   q.created_at = now;
   q.updated_at = now;
   return q;
-}
-
-// Appends `events`, each with the price band of its price (conversion
-// roll-ups group offers by it; the catalog's price_bands decide the edges).
-Status AppendEvents(WriteTxn& tx, const Catalog& catalog, std::vector<LedgerEvent> events) {
-  for (LedgerEvent& e : events) {
-    const Currency* currency = FindCurrency(e.currency);
-    e.price_band = catalog.PriceBandsFor(e.currency)
-                       .Label(e.price, currency != nullptr ? currency->exponent : 2);
-  }
-  return tx.AppendEvents(events);
-}
-
-// A changed package and the events that record the change, in one unit of work.
-Status SaveChange(WriteTxn& tx, const Catalog& catalog, const QuotePackage& pkg,
-                  std::vector<LedgerEvent> events) {
-  if (Status s = tx.UpdatePackage(pkg); !s.ok()) return s;
-  return AppendEvents(tx, catalog, std::move(events));
 }
 
 Status MergeFieldErrors(std::vector<FieldError>& into, const Status& st) {

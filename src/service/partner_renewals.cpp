@@ -7,6 +7,7 @@
 #include <boost/json/object.hpp>
 
 #include "domain/ids.h"
+#include "service/ledger_writes.h"
 #include "service/partner_api.h"
 #include "service/webhook_events.h"
 
@@ -16,20 +17,6 @@ namespace {
 
 Status BookingNotFound(std::string_view id) {
   return Status::NotFound("Booking " + std::string(id) + " not found.");
-}
-
-// Renewal events carry the price band of their price, like every event
-// (partner_api.cpp's AppendEvents).
-Status SaveRenewalChange(WriteTxn& tx, const Catalog& catalog, const QuotePackage& pkg,
-                         std::vector<LedgerEvent> events) {
-  if (Status s = tx.UpdatePackage(pkg); !s.ok()) return s;
-  for (LedgerEvent& e : events) {
-    const Currency* currency = FindCurrency(e.currency);
-    e.price_band = catalog.PriceBandsFor(e.currency)
-                       .Label(e.price, currency != nullptr ? currency->exponent : 2);
-  }
-  if (events.empty()) return Status::Ok();
-  return tx.AppendEvents(events);
 }
 
 }  // namespace
@@ -75,7 +62,7 @@ ApiReply PartnerApi::QuoteForRenewal(const RequestContext& ctx, std::string_view
       if (!renewal.ok()) return renewal.status();
       auto events = ApplyRenewalQuote(*pkg, std::move(*renewal), ctx.now);
       if (!events.ok()) return events.status();
-      if (Status s = SaveRenewalChange(tx, *catalog_, *pkg, std::move(*events)); !s.ok()) {
+      if (Status s = SaveChange(tx, *catalog_, *pkg, std::move(*events)); !s.ok()) {
         return s;
       }
     }
@@ -94,7 +81,7 @@ ApiReply PartnerApi::ConfirmRenewal(const RequestContext& ctx, std::string_view 
     auto out = ApplyRenewal(*pkg, renewal_id, NewPackageId(), NewSecurityToken(), ctx.now);
     if (!out.ok()) return out.status();
     if (Status s = tx.InsertPackage(out->next); !s.ok()) return s;
-    if (Status s = SaveRenewalChange(tx, *catalog_, *pkg, std::move(out->events)); !s.ok()) {
+    if (Status s = SaveChange(tx, *catalog_, *pkg, std::move(out->events)); !s.ok()) {
       return s;
     }
     if (Status s = QueueBookingWebhook(tx, kRenewalCreated, out->next, *partner, ctx.now);
@@ -113,7 +100,7 @@ ApiReply PartnerApi::RenewalOptOut(const RequestContext& ctx, std::string_view p
     auto events = ApplyRenewalOptOut(*pkg, ctx.now);
     if (!events.ok()) return events.status();
     if (!events->empty()) {  // an idempotent repeat records nothing
-      if (Status s = SaveRenewalChange(tx, *catalog_, *pkg, std::move(*events)); !s.ok()) {
+      if (Status s = SaveChange(tx, *catalog_, *pkg, std::move(*events)); !s.ok()) {
         return s;
       }
     }
