@@ -226,6 +226,86 @@ INSTANTIATE_TEST_SUITE_P(Faults, DiskFull,
                                            FaultCase{"Erofs", "EROFS", "read-only"}),
                          [](const auto& info) { return std::string(info.param.name); });
 
+// Reads that fail under the running server answer 5xx without the database
+// path, SQLite's words or SQL (the detail goes to stderr), and the same reads
+// answer 200 when the file reads again. A read that fails with ESTALE (a
+// network file system) is a storage error: 503, Retry-After, said on stderr
+// once. SQLite reports a read failing with EIO as a corrupt file
+// (SQLITE_IOERR_CORRUPTFS -> "database disk image is malformed"): 500, with
+// the generic body every 500 gets.
+struct ReadFaultCase {
+  const char* name;
+  const char* control;  // fault_shim.cpp's control word
+  int status;
+  const char* log_words;  // what stderr says
+};
+
+class ReadFailure : public ::testing::TestWithParam<ReadFaultCase> {};
+
+TEST_P(ReadFailure, FailedReadsAnswer5xxWithoutInternalsAndRecover) {
+  const ReadFaultCase& fc = GetParam();
+  Env env;
+  if (env.postgres()) GTEST_SKIP() << "a SQLite file fault; PostgreSQL: pg_conn_test";
+  const Credentials a = env.AddPartner("LLRIO");
+  const std::filesystem::path control = env.dir() / "fault-on";
+  std::unique_ptr<ServerProcess> server;
+  {
+    const ShimEnvironment shim(env.db_file(), control);
+    server = env.StartServer();
+  }
+  ASSERT_NE(server, nullptr);
+  const Client client(server->port(), a);
+  const std::string first = Str(client.CreateQuote(), {"id"});
+  const std::string second = Str(client.CreateQuote(), {"id"});
+  ASSERT_EQ(client.Get("quotes/" + first + "/").status, 200);
+  // The last write: every reader's page cache is stale after it, so the
+  // next read of each one goes to the file.
+  ASSERT_EQ(client.Post("quotes/", CassetteQuoteBody()).status, 201);
+
+  { std::ofstream(control) << fc.control; }
+  for (const std::string& path :
+       {"quotes/" + first + "/", "quotes/" + second + "/", std::string("bookings/")}) {
+    const HttpReply r = client.Get(path);
+    EXPECT_EQ(r.status, fc.status) << path << ": " << r.Describe();
+    if (r.status != fc.status) continue;
+    const std::string message = Str(r.Json(), {"message"});
+    if (fc.status == 503) {
+      EXPECT_EQ(Str(r.Json(), {"type"}), "service_unavailable") << r.body;
+      EXPECT_TRUE(ContainsI(message, "cannot be read right now")) << message;
+      EXPECT_TRUE(ContainsI(message, "retry")) << message;
+      EXPECT_TRUE(r.Header("Retry-After").has_value()) << path;
+    } else {
+      EXPECT_TRUE(ContainsI(message, "Internal server error")) << message;
+    }
+    for (const std::string& leak :
+         {env.db_file().string(), env.db_file().filename().string(), std::string("sqlite"),
+          std::string("SELECT"), std::string("errno"), std::string("disk I/O error"),
+          std::string("malformed")}) {
+      EXPECT_FALSE(ContainsI(r.body, leak)) << path << " leaks '" << leak << "': " << r.body;
+    }
+  }
+
+  std::filesystem::remove(control);
+  EXPECT_EQ(Str(client.GetQuote(first), {"id"}), first);
+  EXPECT_EQ(Str(client.GetQuote(second), {"id"}), second);
+  EXPECT_EQ(client.Get("bookings/").status, 200);
+
+  // The detail is on stderr; a storage error is said once, not per request.
+  const std::string log = server->stderr_text();
+  if (fc.status == 503) {
+    EXPECT_EQ(CountLines(log, fc.log_words), 1) << log;
+  } else {
+    EXPECT_GE(CountLines(log, fc.log_words), 1) << log;
+  }
+  EXPECT_EQ(server->Terminate(), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Faults, ReadFailure,
+    ::testing::Values(ReadFaultCase{"Estale", "ESTALE", 503, "an SQLite read failed"},
+                      ReadFaultCase{"Eio", "EIO", 500, "disk image is malformed"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
 using offerledger::testing::RunPgSql;
 
 // PostgreSQL made read-only under the running server (a standby after a

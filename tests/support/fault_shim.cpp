@@ -1,11 +1,12 @@
-// A fault-injection shim for the disk-full and read-only tests
+// A fault-injection shim for the disk-full, read-only and failing-read tests
 // (tests/integration/disk_full_test.cpp), LD_PRELOADed into the server.
 //
 // While the file named by OL_FAULT_CONTROL exists, every call that writes to
 // or grows a file whose path starts with OL_FAULT_PREFIX fails: with EROFS
 // when the control file's first bytes are "EROFS", else with ENOSPC (a full
-// disk). The test creates and removes the control file from outside the
-// server, so the fault starts and ends (space "returns") while it runs. Other
+// disk). When they are "EIO" or "ESTALE", reads of those files fail instead
+// (pread64, read) with that errno, and writes pass. The test creates and removes the control file
+// from outside the server, so the fault starts and ends (space "returns") while it runs. Other
 // files (the server's log, sockets) are never touched.
 //
 // Why not a small tmpfs or chmod: CI runs the tests as root in a container,
@@ -29,7 +30,9 @@
 
 namespace {
 
-// The errno to inject for `path`, or 0 to let the call through.
+// The errno to inject for `path`, or 0 to let the call through. EIO or
+// ESTALE (the control file says "EIO" or "ESTALE") fail reads only; ENOSPC
+// and EROFS fail writes only.
 int FaultForPath(const char* path) {
   const char* control = std::getenv("OL_FAULT_CONTROL");
   const char* prefix = std::getenv("OL_FAULT_PREFIX");
@@ -41,11 +44,18 @@ int FaultForPath(const char* path) {
   const int cfd = ::open(control, O_RDONLY | O_CLOEXEC);
   if (cfd >= 0) {
     char word[8] = {};
-    if (::read(cfd, word, 5) == 5 && std::memcmp(word, "EROFS", 5) == 0) err = EROFS;
+    const ssize_t n = ::read(cfd, word, 5);
+    if (n == 5 && std::memcmp(word, "EROFS", 5) == 0) err = EROFS;
+    if (n >= 3 && std::memcmp(word, "EIO", 3) == 0) err = EIO;
+    if (n >= 5 && std::memcmp(word, "ESTAL", 5) == 0) err = ESTALE;
     ::close(cfd);
   }
   return err;
 }
+
+// EIO and ESTALE fail reads (a failing disk, a stale network file system
+// handle); the others fail writes.
+bool IsReadFault(int e) { return e == EIO || e == ESTALE; }
 
 // The errno to inject for `fd`, or 0 to let the call through.
 int FaultFor(int fd) {
@@ -74,15 +84,42 @@ Fn Next(const char* name) {
 
 }  // namespace
 
-#define OL_FAIL_IF_FAULTED(fd, ret) \
-  do {                              \
-    if (int e = FaultFor(fd)) {     \
-      errno = e;                    \
-      return ret;                   \
-    }                               \
+#define OL_FAIL_IF_FAULTED(fd, ret)                   \
+  do {                                                \
+    if (int e = FaultFor(fd); e && !IsReadFault(e)) { \
+      errno = e;                                      \
+      return ret;                                     \
+    }                                                 \
+  } while (0)
+
+#define OL_FAIL_READ_IF_FAULTED(fd, ret)        \
+  do {                                          \
+    if (int e = FaultFor(fd); IsReadFault(e)) { \
+      errno = e;                                \
+      return ret;                               \
+    }                                           \
   } while (0)
 
 extern "C" {
+
+// Reads: what SQLite's unix VFS calls (pread64, read), and pread.
+ssize_t read(int fd, void* buf, size_t n) {
+  static auto next = Next<ssize_t (*)(int, void*, size_t)>("read");
+  OL_FAIL_READ_IF_FAULTED(fd, -1);
+  return next(fd, buf, n);
+}
+
+ssize_t pread(int fd, void* buf, size_t n, off_t off) {
+  static auto next = Next<ssize_t (*)(int, void*, size_t, off_t)>("pread");
+  OL_FAIL_READ_IF_FAULTED(fd, -1);
+  return next(fd, buf, n, off);
+}
+
+ssize_t pread64(int fd, void* buf, size_t n, off64_t off) {
+  static auto next = Next<ssize_t (*)(int, void*, size_t, off64_t)>("pread64");
+  OL_FAIL_READ_IF_FAULTED(fd, -1);
+  return next(fd, buf, n, off);
+}
 
 ssize_t write(int fd, const void* buf, size_t n) {
   static auto next = Next<ssize_t (*)(int, const void*, size_t)>("write");

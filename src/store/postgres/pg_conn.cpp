@@ -105,7 +105,9 @@ Status Connection::Error(PGresult* r, std::string_view sql) {
     NoteUnavailable("connection lost: " + msg);
     return Status::Unavailable(std::string(kUnavailableMessage));
   }
-  if (transient_) return Status::Unavailable("PostgreSQL: " + msg);  // retried by Transact
+  // Retried by Transact; a read that meets one answers 503 with the same
+  // words as any other unavailable database (libpq's text names tables).
+  if (transient_) return Status::Unavailable(std::string(kUnavailableMessage));
   if (code == "23505") return Status::Conflict("PostgreSQL: " + msg);
   if (code == "25006") {  // read_only_sql_transaction
     read_only_ = true;

@@ -1,5 +1,7 @@
 #include "store/sqlite/sqlite_db.h"
 
+#include "store/sqlite/read_failure.h"
+
 #include <sqlite3.h>
 
 #include <filesystem>
@@ -182,7 +184,8 @@ Status Connection::Exec(std::string_view sql, std::string_view what) {
   if (rc == SQLITE_OK) return Status::Ok();
   std::string message = err != nullptr ? err : sqlite3_errmsg(db_);
   sqlite3_free(err);
-  return ErrorStatus(rc, message, path_, what.empty() ? std::string_view("executing SQL") : what);
+  return Report(
+      ErrorStatus(rc, message, path_, what.empty() ? std::string_view("executing SQL") : what));
 }
 
 Result<std::string> Connection::QueryText(std::string_view sql) {
@@ -214,7 +217,12 @@ Result<Statement> Connection::Prepare(std::string_view sql) {
 }
 
 Status Connection::Error(int rc, std::string_view what) const {
-  return ErrorStatus(rc, sqlite3_errmsg(db_), path_, what);
+  return Report(ErrorStatus(rc, sqlite3_errmsg(db_), path_, what));
+}
+
+Status Connection::Report(Status st) const {
+  if (!partner_facing_) return st;
+  return ReadFailureStatus(db_, st);
 }
 
 std::int64_t Connection::Changes() const { return sqlite3_changes64(db_); }

@@ -99,6 +99,12 @@ class Connection {
   // The Status for a failed call that returned `rc` on this connection.
   Status Error(int rc, std::string_view what) const;
 
+  // From now on, storage failures (kUnavailable) of this connection are
+  // reported in words a partner may read, without the database path, and
+  // their details go to stderr (read_failure.h). For the store's readers,
+  // whose errors reach HTTP responses.
+  void ReportFailuresToPartners() { partner_facing_ = true; }
+
   std::int64_t Changes() const;
   bool InTransaction() const;  // false in autocommit mode
   const std::string& path() const { return path_; }
@@ -107,8 +113,11 @@ class Connection {
  private:
   Connection(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
 
+  Status Report(Status st) const;
+
   sqlite3* db_;
   std::string path_;
+  bool partner_facing_ = false;
   struct Cached {
     sqlite3_stmt* stmt = nullptr;
     bool in_use = false;

@@ -10,6 +10,7 @@
 #include "store/package_codec.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/sqlite/sqlite_rollups.h"
+#include "store/sqlite/read_failure.h"
 #include "store/sqlite/sqlite_schema.h"
 #include "store/sqlite/sqlite_audit.h"
 #include "store/sqlite/sqlite_webhooks.h"
@@ -157,8 +158,9 @@ class SqliteStore::ReaderPool {
       lock.lock();
       --open_;
       cv_.notify_all();
-      return conn.status();
+      return sqlite::ReadFailureStatus(nullptr, conn.status());
     }
+    (*conn)->ReportFailuresToPartners();
     return Lease(this, std::move(*conn));
   }
 
