@@ -12,6 +12,7 @@ packages=(
   libyaml-cpp-dev zlib1g-dev
   libplplot-dev plplot-driver-cairo   # `offerledger simulate --plot` (regret curves, PNG via pngcairo)
   libpq-dev postgresql
+  libcurl4-openssl-dev   # the email sender's SMTP client (serve --smtp-url, docs/emails.md)
   wrk nginx-light   # `make bench`: the HTTP load generator (Lua scripts) and the reference server
   curl ca-certificates
   chromium   # the dashboard's end-to-end test drives it headless (never a downloaded browser)

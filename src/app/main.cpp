@@ -4,6 +4,7 @@
 
 #include "app/commands.h"
 #include "app/audit_command.h"
+#include "app/email_command.h"
 #include "app/webhook_command.h"
 
 int main(int argc, char** argv) {
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
   offerledger::RegisterMigrateCommands(app);
   offerledger::RegisterWebhooksCommand(app);
   offerledger::RegisterAuditCommand(app);
+  offerledger::RegisterEmailsCommand(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

@@ -20,8 +20,10 @@
 #include "http/tls_context.h"
 #include "service/partner_api.h"
 #include "service/partner_limits.h"
+#include "service/email_sender.h"
 #include "service/rate_limiter.h"
 #include "service/secret_sealing.h"
+#include "service/smtp_mailer.h"
 #include "service/webhook_secret.h"
 #include "service/webhook_sender.h"
 #include "store/store.h"
@@ -57,7 +59,43 @@ struct ServeOptions {
   double webhook_backoff_seconds = 10;
   double webhook_timeout_seconds = 10;
   std::string webhook_ca_file;
+  // Emails (docs/emails.md); no --smtp-url: recorded, not sent.
+  std::string smtp_url;
+  std::string smtp_from;
+  std::string smtp_user;
+  std::string smtp_password_file;  // empty: $OFFERLEDGER_SMTP_PASSWORD, else none
+  double smtp_timeout_seconds = 30;
+  int email_retries = 3;
+  double email_backoff_seconds = 10;
 };
+
+// The SMTP settings of `o`, the password read from --smtp-password-file (its
+// first line) or $OFFERLEDGER_SMTP_PASSWORD. Invalid, saying why (never the
+// password), when they cannot be used.
+Result<SmtpOptions> LoadSmtpOptions(const ServeOptions& o) {
+  SmtpOptions smtp;
+  smtp.url = o.smtp_url;
+  smtp.from = o.smtp_from;
+  smtp.user = o.smtp_user;
+  smtp.timeout =
+      std::chrono::milliseconds(static_cast<std::int64_t>(o.smtp_timeout_seconds * 1000));
+  if (Status s = CheckSmtpOptions(smtp); !s.ok()) return s;
+  if (!o.smtp_password_file.empty()) {
+    std::ifstream in(o.smtp_password_file, std::ios::binary);
+    if (!in) return Status::Invalid("cannot read --smtp-password-file " + o.smtp_password_file);
+    std::getline(in, smtp.password);
+    if (!smtp.password.empty() && smtp.password.back() == '\r') smtp.password.pop_back();
+    if (smtp.password.empty()) {
+      return Status::Invalid("--smtp-password-file " + o.smtp_password_file + " is empty");
+    }
+  } else if (const char* env = std::getenv("OFFERLEDGER_SMTP_PASSWORD"); env != nullptr) {
+    smtp.password = env;
+  }
+  if (!smtp.password.empty() && smtp.user.empty()) {
+    return Status::Invalid("an SMTP password is given but no --smtp-user");
+  }
+  return smtp;
+}
 
 // The admin API token: the file's content (surrounding whitespace removed)
 // when --admin-token-file is given, else $OFFERLEDGER_ADMIN_TOKEN, else none.
@@ -217,8 +255,25 @@ int Serve(const ServeOptions& o) {
               << kMasterKeyEnv << ") to encrypt them\n";
   }
 
+  std::optional<SmtpOptions> smtp;
+  if (!o.smtp_url.empty()) {
+    auto loaded = LoadSmtpOptions(o);
+    if (!loaded.ok()) {
+      std::cerr << "offerledger serve: " << loaded.status().message() << "\n";
+      (*store)->Close();
+      return 2;
+    }
+    smtp = std::move(*loaded);
+  } else if (!o.smtp_from.empty() || !o.smtp_user.empty() || !o.smtp_password_file.empty()) {
+    std::cerr << "offerledger serve: --smtp-from, --smtp-user and --smtp-password-file need "
+                 "--smtp-url\n";
+    (*store)->Close();
+    return 2;
+  }
+
   HttpServer* server_ptr = nullptr;
   PartnerApiOptions api_opts;
+  api_opts.send_emails = smtp.has_value();
   VerifierOptions verifier_opts;
   verifier_opts.max_skew = static_cast<Micros>(o.max_skew_seconds) * kMicrosPerSecond;
   verifier_opts.allow_sha1 = o.allow_sha1;
@@ -283,16 +338,32 @@ int Serve(const ServeOptions& o) {
       [box](const WebhookConfig& config) { return OpenWebhookSecret(box, config); }, sender_opts);
   webhook_sender.Start();
 
+  // Emails: the outbox's pending ones, sent over SMTP from their own thread.
+  std::unique_ptr<SmtpMailer> mailer;
+  std::unique_ptr<EmailSender> email_sender;
+  if (smtp) {
+    EmailSenderOptions email_opts;
+    email_opts.retries = o.email_retries;
+    email_opts.backoff = static_cast<Micros>(o.email_backoff_seconds * kMicrosPerSecond);
+    email_opts.timeout = smtp->timeout;
+    mailer = std::make_unique<SmtpMailer>(*smtp);
+    email_sender = std::make_unique<EmailSender>(**store, *mailer, email_opts);
+    email_sender->Start();
+  }
+
   std::cout << "offerledger: listening on " << scheme << host_for_url << ":" << server.port()
             << " (db " << RedactDbUrl(o.db)
             << (postgres ? ", " + std::to_string(store_opts.pg_pool_size) + " db connections" : "")
             << ", catalog " << (o.catalog.empty() ? std::string("built-in") : o.catalog) << " with "
             << (*catalog)->products().size() << " products, " << server_opts.threads
             << " threads, admin API " << (admin_api ? "on" : "off") << ", pricing " << o.pricing
-            << " (" << o.optimizer_policy << "))" << std::endl;
+            << " (" << o.optimizer_policy << "), emails "
+            << (smtp ? "sent through " + smtp->url : std::string("recorded, not sent")) << ")"
+            << std::endl;
   server.Run();
   (void)server_ptr;
   webhook_sender.Stop();  // before Close: it finishes the POST in flight
+  if (email_sender) email_sender->Stop();
   partner_limits.Stop();  // before Close: it removes this process's heartbeat
   (*store)->Close();
   std::cout << "offerledger: stopped" << std::endl;
@@ -397,6 +468,36 @@ void RegisterServeCommand(CLI::App& app) {
                   "Extra trust anchors (PEM) for https:// webhook listeners, besides the "
                   "system's")
       ->check(CLI::ExistingFile);
+  cmd->add_option("--smtp-url", opts->smtp_url,
+                  "Send the emails partners ask for (send_email) through this SMTP server: "
+                  "smtp://HOST:PORT (STARTTLS when offered) or smtps://HOST:PORT (TLS). "
+                  "Without it emails are recorded in the outbox, not sent (docs/emails.md)")
+      ->type_name("URL");
+  cmd->add_option("--smtp-from", opts->smtp_from,
+                  "The sender address of the emails (envelope and From); required with "
+                  "--smtp-url")
+      ->type_name("ADDRESS");
+  cmd->add_option("--smtp-user", opts->smtp_user,
+                  "SMTP user name, when the server wants authentication");
+  cmd->add_option("--smtp-password-file", opts->smtp_password_file,
+                  "File whose first line is the SMTP password (default: "
+                  "$OFFERLEDGER_SMTP_PASSWORD); never shown or logged")
+      ->type_name("FILE");
+  cmd->add_option("--smtp-timeout", opts->smtp_timeout_seconds,
+                  "Seconds one email may take (connect, SMTP dialogue, data) before the "
+                  "attempt counts as failed")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 600.0));
+  cmd->add_option("--email-retries", opts->email_retries,
+                  "Times an email is sent again after its first attempt failed before it is "
+                  "dead (`offerledger emails retry` revives dead ones)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100));
+  cmd->add_option("--email-backoff", opts->email_backoff_seconds,
+                  "Seconds before a failed email's first retry; each further retry waits twice "
+                  "as long, at most an hour")
+      ->capture_default_str()
+      ->check(CLI::Range(0.001, 3600.0));
   cmd->add_option("--tls-cert", opts->tls_cert,
                   "Serve HTTPS only (TLS 1.2+) with this PEM certificate chain, leaf first; "
                   "needs --tls-key")

@@ -222,6 +222,17 @@ const Product* Catalog::FindLatest(std::string_view policy_type) const {
   return best;
 }
 
+const EmailTemplate& Catalog::EmailTemplateFor(std::string_view policy_type, int version,
+                                              std::string_view event) const {
+  if (const Product* p = Find(policy_type, version)) {
+    if (auto it = p->email_templates.find(event); it != p->email_templates.end()) {
+      return it->second;
+    }
+  }
+  if (auto it = email_templates_.find(event); it != email_templates_.end()) return it->second;
+  return DefaultEmailTemplate(event);
+}
+
 PriceBands Catalog::PriceBandsFor(const std::string& currency) const {
   if (auto it = price_bands_.find(currency); it != price_bands_.end()) return it->second;
   // A currency the catalog does not sell in: the default edges at its

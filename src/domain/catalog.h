@@ -16,6 +16,7 @@
 #include "common/result.h"
 #include "common/time.h"
 #include "domain/conversion.h"
+#include "domain/email_template.h"
 #include "domain/money.h"
 #include "domain/quote_package.h"
 
@@ -94,6 +95,9 @@ struct Product {
   int renewal_period_days = 0;
   // The instalment plans a booking may choose (docs/catalog.md).
   std::vector<InstalmentPlan> instalment_plans;
+  // Booking emails of this product, by event (docs/catalog.md "Email
+  // templates"); an event it leaves out uses the catalog-wide template.
+  std::map<std::string, EmailTemplate, std::less<>> email_templates;
   // Price optimisation (used by the optimizer): "fixed" or "optimize", and
   // the multiplier grid it may choose from.
   std::string pricing = "fixed";
@@ -158,6 +162,12 @@ class Catalog {
   // catalog has no "price_bands".
   PriceBands PriceBandsFor(const std::string& currency) const;
 
+  // The email template of `event` for a booking whose first quote is of
+  // `policy_type` v`version`: the product's own, else the catalog-wide one
+  // (top-level "email_templates"), else the built-in DefaultEmailTemplate.
+  const EmailTemplate& EmailTemplateFor(std::string_view policy_type, int version,
+                                        std::string_view event) const;
+
   // Validates one quote request of a package (an object holding
   // "policy_type", "policy_type_version" and the product's fields) and prices
   // it. Field errors are reported under `path_prefix` ("request.0"):
@@ -184,6 +194,7 @@ class Catalog {
   // currency the catalog sells in (from "default"), in minor units.
   std::map<std::string, PriceBands> price_bands_;
   std::vector<std::string> default_band_edges_;  // "default", as written (major units)
+  std::map<std::string, EmailTemplate, std::less<>> email_templates_;  // catalog-wide, by event
 };
 
 // Content templates: "{field}" is replaced by the request's value of that

@@ -710,12 +710,43 @@ class Loader {
     }
   }
 
+  // "email_templates": {"<EVENT>": {"subject": "...", "body": "..."}, ...}.
+  // Unknown events and placeholders are refused, naming the known ones.
+  std::map<std::string, EmailTemplate, std::less<>> EmailTemplates(const json::object& obj,
+                                                                   const std::string& path) {
+    std::map<std::string, EmailTemplate, std::less<>> out;
+    for (const auto& kv : obj) {
+      const std::string event(kv.key().data(), kv.key().size());
+      const std::string epath = Join(path, event);
+      if (!IsEmailEvent(event)) {
+        Add(epath, "unknown email event; the events are " + EmailEventList());
+        continue;
+      }
+      if (!kv.value().is_object()) {
+        Add(epath, "expected an object {\"subject\", \"body\"}");
+        continue;
+      }
+      const json::object& t = kv.value().get_object();
+      CheckKeys(t, epath, {"subject", "body"});
+      EmailTemplate tmpl;
+      tmpl.subject = String(t, "subject", epath, true).value_or("");
+      tmpl.body = String(t, "body", epath, true).value_or("");
+      if (tmpl.subject.find('\n') != std::string::npos) {
+        Add(Join(epath, "subject"), "one line: no line breaks in a subject");
+      }
+      if (auto problem = CheckEmailText(tmpl.subject)) Add(Join(epath, "subject"), *problem);
+      if (auto problem = CheckEmailText(tmpl.body)) Add(Join(epath, "body"), *problem);
+      out.emplace(event, std::move(tmpl));
+    }
+    return out;
+  }
+
   Product ProductAt(const json::object& obj, const std::string& path) {
     CheckKeys(obj, path,
               {"policy_type", "version", "name", "code", "version_id", "group", "fields",
                "cover_period", "insured_value", "premium_rate", "currencies", "taxes", "content",
                "renewable", "renewal_period_days", "pricing", "multiplier_grid",
-               "optimizer_context", "instalment_plans"});
+               "optimizer_context", "instalment_plans", "email_templates"});
     Product p;
     if (auto s = String(obj, "policy_type", path, true)) {
       p.policy_type = *s;
@@ -790,6 +821,9 @@ class Loader {
     if (const json::array* plans = Array(obj, "instalment_plans", path, false)) {
       InstalmentPlans(p, *plans, Join(path, "instalment_plans"));
     }
+    if (const json::object* t = Object(obj, "email_templates", path, false)) {
+      p.email_templates = EmailTemplates(*t, Join(path, "email_templates"));
+    }
     if (p.pricing == "optimize" && p.multiplier_grid.empty()) {
       Add(Join(path, "multiplier_grid"), "required (non-empty) when pricing is \"optimize\"");
     }
@@ -839,7 +873,10 @@ Result<std::shared_ptr<const Catalog>> Catalog::Parse(std::string_view json_text
     loader.Add("", "the catalog must be a JSON object {\"default_currency\", \"products\"}");
   } else {
     const json::object& root = doc.get_object();
-    loader.CheckKeys(root, "", {"default_currency", "products", "price_bands"});
+    loader.CheckKeys(root, "", {"default_currency", "products", "price_bands", "email_templates"});
+    if (const json::object* t = loader.Object(root, "email_templates", "", false)) {
+      catalog->email_templates_ = loader.EmailTemplates(*t, "email_templates");
+    }
     if (auto dc = loader.String(root, "default_currency", "", false)) {
       if (FindCurrency(*dc) == nullptr) {
         loader.Add("default_currency", "unknown currency");

@@ -135,6 +135,7 @@ OfferOutcome OutcomeAfter(OfferOutcome before, EventKind kind) {
     case EventKind::kPaymentPending:  // not a sale until the payment is confirmed
     case EventKind::kModified:
     case EventKind::kInstalment:  // payments of a booking change no outcome
+    case EventKind::kEmailRequested:
       return before;
   }
   return before;

@@ -44,6 +44,10 @@ enum class EventKind {
   // The customer declined to renew (the renewal opt-out): one per renewable
   // quote, recorded once, like kOptedOut for the first offer.
   kRenewalOptedOut,
+  // A booking email was requested (POST bookings/{id}/send_email) and
+  // written to the outbox: one per email, on the booking's first booked
+  // quote, data {"email_id", "event"}. No outcome changes.
+  kEmailRequested,
 };
 
 std::string_view EventKindName(EventKind k);  // "offered", "opted_out", ...

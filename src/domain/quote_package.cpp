@@ -22,7 +22,7 @@ constexpr std::array<std::pair<QuoteStatus, std::string_view>, 5> kQuoteNames = 
     {QuoteStatus::kCancelled, "CANCELLED"},
     {QuoteStatus::kRenewed, "RENEWED"},
 }};
-constexpr std::array<std::pair<EventKind, std::string_view>, 13> kEventNames = {{
+constexpr std::array<std::pair<EventKind, std::string_view>, 14> kEventNames = {{
     {EventKind::kOffered, "offered"},
     {EventKind::kRepriced, "repriced"},
     {EventKind::kWithdrawn, "withdrawn"},
@@ -36,6 +36,7 @@ constexpr std::array<std::pair<EventKind, std::string_view>, 13> kEventNames = {
     {EventKind::kPaymentPending, "payment_pending"},
     {EventKind::kModified, "modified"},
     {EventKind::kInstalment, "instalment"},
+    {EventKind::kEmailRequested, "email_requested"},
 }};
 
 template <typename E, std::size_t N>

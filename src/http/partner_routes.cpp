@@ -409,6 +409,8 @@ void PartnerRoutes::HandlePartnerCall(const HttpRequest& req, const Route& route
       return SetReply(res, api_.GetInstalments(ctx, route.id));
     case RouteKind::kRecordInstalments:
       return SetReply(res, api_.RecordInstalments(ctx, route.id, body));
+    case RouteKind::kSendEmail:
+      return SetReply(res, api_.SendEmail(ctx, route.id, body));
     case RouteKind::kPartnerConversionReport:
       if (Status s = CheckEmptyPayload(body); !s.ok()) return SetError(res, s);
       return HandleReport(route, ctx.partner, res);

@@ -61,6 +61,7 @@ const std::vector<Pattern>& Patterns() {
       {{"bookings", "{}", "confirm_update", "{}"}, "POST", RouteKind::kConfirmUpdate},
       {{"bookings", "{}", "instalments"}, "GET", RouteKind::kGetInstalments},
       {{"bookings", "{}", "instalments"}, "POST", RouteKind::kRecordInstalments},
+      {{"bookings", "{}", "send_email"}, "POST", RouteKind::kSendEmail},
       {{"instant_booking"}, "POST", RouteKind::kInstantBooking},
       {{"reports", "conversion"}, "GET", RouteKind::kPartnerConversionReport},
   };
@@ -251,6 +252,7 @@ bool IsWriteRoute(RouteKind kind) {
     case RouteKind::kQuoteForUpdate:
     case RouteKind::kConfirmUpdate:
     case RouteKind::kRecordInstalments:
+    case RouteKind::kSendEmail:
       return true;
     default:
       return false;

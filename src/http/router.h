@@ -34,6 +34,7 @@ enum class RouteKind {
   kConfirmUpdate,            // POST bookings/{id}/confirm_update/{update_id} (`sub_id`)
   kGetInstalments,           // GET bookings/{id}/instalments
   kRecordInstalments,        // POST bookings/{id}/instalments
+  kSendEmail,                // POST bookings/{id}/send_email
   kPartnerConversionReport,  // GET /x/partners/{p}/reports/conversion
   kAdminConversionReport,    // GET /admin/v1/reports/conversion (bearer token)
   kAdminOptimizer,           // GET /admin/v1/optimizer: the live optimizer's arms (bearer token)

@@ -47,6 +47,10 @@ struct PartnerApiOptions {
   // The price optimizer (docs/optimizer-live.md); null: every quote at its
   // catalog price (multiplier 1).
   std::shared_ptr<PriceChooser> chooser;
+  // Emails (docs/emails.md): true when an SMTP server is configured and
+  // send_email's emails are queued for the sender; false: written to the
+  // outbox as `recorded`, never sent.
+  bool send_emails = false;
 };
 
 class PartnerApi {
@@ -107,6 +111,12 @@ class PartnerApi {
                           std::string_view renewal_id);
   // POST renewals/{id}/opt_out/: the renewal opt-out (204; idempotent).
   ApiReply RenewalOptOut(const RequestContext& ctx, std::string_view package_id);
+
+  // POST bookings/{id}/send_email (service/partner_emails.cpp): renders the
+  // catalog's template of `event` (default BOOKING_CREATED) for the booking
+  // and writes it to the email outbox with an email_requested event (202).
+  ApiReply SendEmail(const RequestContext& ctx, std::string_view package_id,
+                     const boost::json::value& body);
 
   static ApiReply ErrorReply(const Status& status);
 

@@ -178,6 +178,25 @@ const std::vector<Table>& Tables() {
         {"key", T::kText},
         {"detail", T::kText}},
        "seq"},
+      // The email outbox (schema v7), with its seqs (AdvanceSeq).
+      {"emails",
+       {{"seq", T::kInt},
+        {"id", T::kText},
+        {"partner", T::kText},
+        {"booking_id", T::kText},
+        {"event", T::kText},
+        {"recipient", T::kText},
+        {"subject", T::kText},
+        {"body", T::kText},
+        {"created_at", T::kInt},
+        {"status", T::kText},
+        {"attempts", T::kInt},
+        {"next_attempt_at", T::kInt},
+        {"lease_until", T::kInt},
+        {"claim", T::kText},
+        {"last_error", T::kText},
+        {"delivered_at", T::kOptInt}},
+       "seq"},
   };
   return kTables;
 }
@@ -442,6 +461,7 @@ class Copier {
     OL_RETURN_IF_ERROR(AdvanceSeq("events"));
     OL_RETURN_IF_ERROR(AdvanceSeq("webhooks"));
     OL_RETURN_IF_ERROR(AdvanceSeq("admin_audit"));
+    OL_RETURN_IF_ERROR(AdvanceSeq("emails"));
     for (TableCount& c : report.counts) {
       OL_ASSIGN_OR_RETURN(pg::Rows r, dst_.Query("SELECT count(*) FROM " + c.table));
       c.target = r.Int(0, 0);

@@ -182,6 +182,53 @@ struct WebhookFilter {
   std::int64_t limit = 100;  // newest first
 };
 
+// Booking emails (docs/emails.md): the outbox. An email is written in the
+// same transaction as the send_email request that asked for it; a
+// background sender delivers pending ones over SMTP. `recorded`: written
+// while no SMTP server was configured, kept but never sent (until retried).
+enum class EmailStatus { kRecorded, kPending, kDelivered, kDead };
+std::string_view EmailStatusName(EmailStatus s);  // "recorded", "pending", "delivered", "dead"
+std::optional<EmailStatus> ParseEmailStatus(std::string_view name);
+
+struct Email {
+  std::string id;  // UUID
+  std::string partner;
+  std::string booking_id;
+  std::string event;      // "BOOKING_CREATED", ...
+  std::string recipient;  // the policyholder's email
+  std::string subject;
+  std::string body;  // plain text, as rendered from the catalog's template
+  Micros created_at = 0;
+  EmailStatus status = EmailStatus::kPending;
+  std::int64_t attempts = 0;   // sends tried since created (or since the last retry)
+  Micros next_attempt_at = 0;  // pending: not sent before this
+  std::string last_error;      // why the last attempt failed; "" if none
+  std::optional<Micros> delivered_at;
+};
+
+// A pending email a sender has claimed until `lease_until` (as ClaimedWebhook).
+struct ClaimedEmail {
+  Email email;
+  std::string claim;
+  Micros lease_until = 0;
+};
+
+struct EmailOutcome {
+  std::string id;
+  std::string claim;
+  EmailStatus status = EmailStatus::kPending;
+  std::int64_t attempts = 0;
+  Micros next_attempt_at = 0;
+  std::string last_error;
+  Micros at = 0;
+};
+
+struct EmailFilter {
+  std::optional<std::string> partner;
+  std::optional<EmailStatus> status;
+  std::int64_t limit = 100;  // newest first
+};
+
 class WriteTxn {
  public:
   virtual ~WriteTxn() = default;
@@ -210,6 +257,11 @@ class WriteTxn {
     (void)webhook;
     return Status::Internal("this store keeps no webhooks");
   }
+  // Emails: writes one to the outbox in this unit of work.
+  virtual Status EnqueueEmail(const Email& email) {
+    (void)email;
+    return Status::Internal("this store keeps no emails");
+  }
 };
 
 class Store {
@@ -234,6 +286,18 @@ class Store {
   // Booked packages (CONFIRMED or CANCELLED) of `partner`, newest booking first.
   virtual Result<BookingPage> ListBookings(std::string_view partner, std::int64_t limit,
                                            std::int64_t offset) = 0;
+  // Renewable bookings the renewal sweep (service/renewal_sweep.h) has
+  // something to do for: RENEWAL_DUE still to send and a period end at or
+  // before `due_by`, or an expiry still to record and a period end at or
+  // before `expired_by` (domain/quote_package.h RenewalDueAt,
+  // RenewalExpiresAt); earliest period end first, at most `limit`.
+  virtual Result<std::vector<QuotePackage>> ListRenewalsToSweep(Micros due_by, Micros expired_by,
+                                                                std::int64_t limit) {
+    (void)due_by;
+    (void)expired_by;
+    (void)limit;
+    return Status::Internal("this store has no renewal sweep");
+  }
   virtual Result<std::vector<LedgerEvent>> ListEvents(std::string_view partner,
                                                       std::int64_t after_seq,
                                                       std::int64_t limit) = 0;
@@ -379,6 +443,33 @@ class Store {
     (void)partner;
     (void)now;
     return Status::Internal("this store keeps no webhooks");
+  }
+
+  // Emails (docs/emails.md), as webhooks: claim due pending ones under a
+  // lease, record an attempt's outcome (Conflict when the claim was lost),
+  // list them, and make them pending again -- the one named `id` if it is
+  // dead or recorded (NotFound if unknown, Invalid otherwise), or with `id`
+  // empty every dead one (of `partner` if given). Returns how many.
+  virtual Result<std::vector<ClaimedEmail>> ClaimEmails(Micros now, Micros lease, int limit) {
+    (void)now;
+    (void)lease;
+    (void)limit;
+    return std::vector<ClaimedEmail>{};
+  }
+  virtual Status FinishEmail(const EmailOutcome& outcome) {
+    (void)outcome;
+    return Status::Internal("this store keeps no emails");
+  }
+  virtual Result<std::vector<Email>> ListEmails(const EmailFilter& filter) {
+    (void)filter;
+    return Status::Internal("this store keeps no emails");
+  }
+  virtual Result<std::int64_t> RetryEmails(std::string_view id,
+                                           const std::optional<std::string>& partner, Micros now) {
+    (void)id;
+    (void)partner;
+    (void)now;
+    return Status::Internal("this store keeps no emails");
   }
 
   // The audit log of admin actions, newest first.

@@ -51,6 +51,8 @@ const char* KindName(RouteKind k) {
       return "kGetInstalments";
     case RouteKind::kRecordInstalments:
       return "kRecordInstalments";
+    case RouteKind::kSendEmail:
+      return "kSendEmail";
     case RouteKind::kPartnerConversionReport:
       return "kPartnerConversionReport";
     case RouteKind::kAdminConversionReport:
@@ -104,6 +106,8 @@ const RouteCase kRoutes[] = {
      "PYWUR-TAPHT-INS", ""},
     {"POST", "/bookings/PYWUR-TAPHT-INS/instalments", RouteKind::kRecordInstalments,
      "PYWUR-TAPHT-INS", ""},
+    {"POST", "/bookings/BGNJF-49BDW-INS/send_email", RouteKind::kSendEmail, "BGNJF-49BDW-INS",
+     ""},
     {"POST", "/instant_booking", RouteKind::kInstantBooking, "", ""},
     {"GET", "/reports/conversion", RouteKind::kPartnerConversionReport, "", ""},
 };

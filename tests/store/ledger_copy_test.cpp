@@ -277,6 +277,21 @@ class LedgerCopyTest : public ::testing::Test {
       Ok(src_->FinishWebhook({(*claimed)[0].webhook.id, (*claimed)[0].claim,
                               WebhookStatus::kDelivered, 1, later, "", later + 1}));
     }
+    // The email outbox (schema v7): one recorded email.
+    Ok(src_->Write([&](WriteTxn& t) -> Status {
+      Email e;
+      e.id = "em-1";
+      e.partner = "LLODT";
+      e.booking_id = "BGNJF-49BDW-INS";
+      e.event = "BOOKING_CREATED";
+      e.recipient = "jason.campbell@test-xcover.com";
+      e.subject = "Your booking";
+      e.body = "Dear Jason,\n";
+      e.created_at = later;
+      e.status = EmailStatus::kRecorded;
+      e.next_attempt_at = later;
+      return t.EnqueueEmail(e);
+    }));
     return pkgs;
   }
 

@@ -203,6 +203,30 @@ CREATE INDEX admin_audit_by_partner ON admin_audit(partner, seq);
 ALTER TABLE partners ADD COLUMN require_request_target boolean NOT NULL DEFAULT false;
 )sql";
 
+// Version 7: the email outbox (see sqlite_schema.cpp).
+constexpr std::string_view kSchemaEmails = R"sql(
+CREATE TABLE emails (
+  seq             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id              text   NOT NULL UNIQUE,
+  partner         text   NOT NULL,
+  booking_id      text   NOT NULL,
+  event           text   NOT NULL,
+  recipient       text   NOT NULL,
+  subject         text   NOT NULL,
+  body            text   NOT NULL,
+  created_at      bigint NOT NULL,
+  status          text   NOT NULL,
+  attempts        bigint NOT NULL DEFAULT 0,
+  next_attempt_at bigint NOT NULL,
+  lease_until     bigint NOT NULL DEFAULT 0,
+  claim           text   NOT NULL DEFAULT '',
+  last_error      text   NOT NULL DEFAULT '',
+  delivered_at    bigint
+);
+CREATE INDEX emails_due ON emails(next_attempt_at) WHERE status = 'pending';
+CREATE INDEX emails_by_partner ON emails(partner, seq);
+)sql";
+
 constexpr PgMigration kMigrations[] = {
     {1, "initial schema: partners, api_keys, packages, events, idempotency", kSchemaV1},
     {2, "conversion roll-ups: events.offered_at/price_band, offer_state, rollups", kSchemaV2},
@@ -210,6 +234,7 @@ constexpr PgMigration kMigrations[] = {
     {4, "rate-limit processes: rate_limit_processes", kSchemaV4},
     {5, "webhooks: partner_webhooks, webhooks", kSchemaWebhooks},
     {6, "audit log: admin_audit, partners.require_request_target", kSchemaAudit},
+    {7, "email outbox: emails", kSchemaEmails},
 };
 
 }  // namespace

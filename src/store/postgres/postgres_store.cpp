@@ -12,6 +12,7 @@
 #include "store/postgres/postgres_audit.h"
 #include "store/postgres/postgres_rollups.h"
 #include "store/postgres/postgres_schema.h"
+#include "store/postgres/postgres_emails.h"
 #include "store/postgres/postgres_webhooks.h"
 
 namespace offerledger {
@@ -293,6 +294,11 @@ class PostgresStore::Txn final : public WriteTxn {
   Status EnqueueWebhook(const Webhook& webhook) override {
     OL_RETURN_IF_ERROR(CheckValid());
     return pg::InsertWebhook(*c_, webhook);
+  }
+
+  Status EnqueueEmail(const Email& email) override {
+    OL_RETURN_IF_ERROR(CheckValid());
+    return pg::InsertEmail(*c_, email);
   }
 
   // The transaction's connection, for the store's own writes kept in other
@@ -842,6 +848,40 @@ Result<std::int64_t> PostgresStore::RetryWebhooks(std::string_view id,
   std::int64_t retried = 0;
   Status s = Transact([&](Txn& txn) -> Status {
     OL_ASSIGN_OR_RETURN(retried, pg::RetryDeadWebhooks(txn.connection(), id, partner, now));
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return retried;
+}
+
+// ---------------------------------------------------------------- emails
+
+Result<std::vector<ClaimedEmail>> PostgresStore::ClaimEmails(Micros now, Micros lease, int limit) {
+  std::vector<ClaimedEmail> claimed;
+  const std::string claim = NewUuid();
+  Status s = Transact([&](Txn& txn) -> Status {
+    OL_ASSIGN_OR_RETURN(claimed, pg::ClaimDueEmails(txn.connection(), now, lease, limit, claim));
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return claimed;
+}
+
+Status PostgresStore::FinishEmail(const EmailOutcome& outcome) {
+  return Transact([&](Txn& txn) { return pg::FinishEmail(txn.connection(), outcome); });
+}
+
+Result<std::vector<Email>> PostgresStore::ListEmails(const EmailFilter& filter) {
+  OL_ASSIGN_OR_RETURN(Lease lease, Acquire());
+  return pg::ReadEmails(*lease, filter);
+}
+
+Result<std::int64_t> PostgresStore::RetryEmails(std::string_view id,
+                                                const std::optional<std::string>& partner,
+                                                Micros now) {
+  std::int64_t retried = 0;
+  Status s = Transact([&](Txn& txn) -> Status {
+    OL_ASSIGN_OR_RETURN(retried, pg::RetryEmails(txn.connection(), id, partner, now));
     return Status::Ok();
   });
   if (!s.ok()) return s;

@@ -94,6 +94,11 @@ class PostgresStore final : public Store {
   Result<std::vector<ClaimedWebhook>> ClaimWebhooks(Micros now, Micros lease, int limit) override;
   Status FinishWebhook(const WebhookOutcome& outcome) override;
   Result<std::vector<Webhook>> ListWebhooks(const WebhookFilter& filter) override;
+  Result<std::vector<ClaimedEmail>> ClaimEmails(Micros now, Micros lease, int limit) override;
+  Status FinishEmail(const EmailOutcome& outcome) override;
+  Result<std::vector<Email>> ListEmails(const EmailFilter& filter) override;
+  Result<std::int64_t> RetryEmails(std::string_view id, const std::optional<std::string>& partner,
+                                   Micros now) override;
   Result<std::int64_t> RetryWebhooks(std::string_view id, const std::optional<std::string>& partner,
                                      Micros now) override;
   void Close() override;

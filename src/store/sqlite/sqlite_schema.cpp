@@ -230,6 +230,33 @@ CREATE INDEX admin_audit_by_partner ON admin_audit(partner, seq);
 ALTER TABLE partners ADD COLUMN require_request_target INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Version 7: the email outbox (docs/emails.md), written in the same
+// transaction as the send_email request; a sender leases a row (lease_until,
+// claim) while it sends it, as with webhooks. `recorded` rows are kept, not
+// sent (no SMTP server was configured).
+constexpr std::string_view kSchemaEmails = R"sql(
+CREATE TABLE emails (
+  seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+  id              TEXT    NOT NULL UNIQUE,
+  partner         TEXT    NOT NULL,
+  booking_id      TEXT    NOT NULL,
+  event           TEXT    NOT NULL,
+  recipient       TEXT    NOT NULL,
+  subject         TEXT    NOT NULL,
+  body            TEXT    NOT NULL,
+  created_at      INTEGER NOT NULL,
+  status          TEXT    NOT NULL,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  lease_until     INTEGER NOT NULL DEFAULT 0,
+  claim           TEXT    NOT NULL DEFAULT '',
+  last_error      TEXT    NOT NULL DEFAULT '',
+  delivered_at    INTEGER
+) STRICT;
+CREATE INDEX emails_due ON emails(next_attempt_at) WHERE status = 'pending';
+CREATE INDEX emails_by_partner ON emails(partner, seq);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema: partners, api_keys, packages, events, idempotency", kSchemaV1},
     // The roll-ups of the events already written are replayed from them
@@ -241,6 +268,7 @@ constexpr Migration kMigrations[] = {
     {4, "rate-limit processes: rate_limit_processes", kSchemaV4},
     {5, "webhooks: partner_webhooks, webhooks", kSchemaWebhooks},
     {6, "audit log: admin_audit, partners.require_request_target", kSchemaAudit},
+    {7, "email outbox: emails", kSchemaEmails},
 };
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "store/sqlite/read_failure.h"
 #include "store/sqlite/sqlite_schema.h"
 #include "store/sqlite/sqlite_audit.h"
+#include "store/sqlite/sqlite_emails.h"
 #include "store/sqlite/sqlite_webhooks.h"
 #include "store/sqlite/wal_checkpointer.h"
 #include "store/sqlite/write_failure.h"
@@ -329,6 +330,11 @@ class SqliteStore::Txn final : public WriteTxn {
   Status EnqueueWebhook(const Webhook& webhook) override {
     OL_RETURN_IF_ERROR(CheckValid());
     return sqlite::InsertWebhook(*c_, webhook);
+  }
+
+  Status EnqueueEmail(const Email& email) override {
+    OL_RETURN_IF_ERROR(CheckValid());
+    return sqlite::InsertEmail(*c_, email);
   }
 
   // The writer connection, for the store's own writes kept in other files
@@ -1077,6 +1083,46 @@ Result<std::int64_t> SqliteStore::RetryWebhooks(std::string_view id,
   std::int64_t retried = 0;
   Status s = Submit([&](Txn& txn) -> Status {
     OL_ASSIGN_OR_RETURN(retried, sqlite::RetryDeadWebhooks(txn.connection(), id, partner, now));
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return retried;
+}
+
+// ---------------------------------------------------------------- emails
+
+Result<std::vector<ClaimedEmail>> SqliteStore::ClaimEmails(Micros now, Micros lease, int limit) {
+  {
+    // Most polls find nothing: a read answers them without a write transaction.
+    OL_ASSIGN_OR_RETURN(ReaderPool::Lease reader, readers_->Acquire());
+    OL_ASSIGN_OR_RETURN(bool due, sqlite::AnyEmailDue(*reader, now));
+    if (!due) return std::vector<ClaimedEmail>{};
+  }
+  std::vector<ClaimedEmail> claimed;
+  const std::string claim = NewUuid();
+  Status s = Submit([&](Txn& txn) -> Status {
+    OL_ASSIGN_OR_RETURN(claimed, sqlite::ClaimDueEmails(txn.connection(), now, lease, limit, claim));
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return claimed;
+}
+
+Status SqliteStore::FinishEmail(const EmailOutcome& outcome) {
+  return Submit([&](Txn& txn) { return sqlite::FinishEmail(txn.connection(), outcome); });
+}
+
+Result<std::vector<Email>> SqliteStore::ListEmails(const EmailFilter& filter) {
+  OL_ASSIGN_OR_RETURN(ReaderPool::Lease lease, readers_->Acquire());
+  return sqlite::ReadEmails(*lease, filter);
+}
+
+Result<std::int64_t> SqliteStore::RetryEmails(std::string_view id,
+                                              const std::optional<std::string>& partner,
+                                              Micros now) {
+  std::int64_t retried = 0;
+  Status s = Submit([&](Txn& txn) -> Status {
+    OL_ASSIGN_OR_RETURN(retried, sqlite::RetryEmails(txn.connection(), id, partner, now));
     return Status::Ok();
   });
   if (!s.ok()) return s;

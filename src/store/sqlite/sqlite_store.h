@@ -144,6 +144,11 @@ class SqliteStore final : public Store {
   Result<std::vector<Webhook>> ListWebhooks(const WebhookFilter& filter) override;
   Result<std::int64_t> RetryWebhooks(std::string_view id, const std::optional<std::string>& partner,
                                      Micros now) override;
+  Result<std::vector<ClaimedEmail>> ClaimEmails(Micros now, Micros lease, int limit) override;
+  Status FinishEmail(const EmailOutcome& outcome) override;
+  Result<std::vector<Email>> ListEmails(const EmailFilter& filter) override;
+  Result<std::int64_t> RetryEmails(std::string_view id, const std::optional<std::string>& partner,
+                                   Micros now) override;
   void Close() override;
 
   class Txn;  // the WriteTxn handed to jobs (sqlite_store.cpp)
