@@ -133,6 +133,11 @@ NamedCells RowCells(const ReportQuery& q, const ReportRow& row, bool table) {
   const auto avg = row.average_premium();
   cells.emplace_back("average_premium", avg ? Number(FormatDecimal(*avg, exp)) : Null(true));
   cells.emplace_back("premium_refunded", Number(FormatDecimal(row.premium_refunded(), exp)));
+  // Renewals last, so the columns above keep their places.
+  cells.emplace_back("renewal_offers", Int(c.renewal_offers));
+  cells.emplace_back("renewals", Int(c.renewals));
+  cells.emplace_back("renewal_opt_outs", Int(c.renewal_opt_outs));
+  rate("renewal_take_up_rate", row.renewal_take_up_rate());
   return cells;
 }
 
@@ -334,6 +339,9 @@ std::optional<RateEstimate> ReportRow::coverage() const {
 std::optional<RateEstimate> ReportRow::conversion_answered() const {
   return EstimateRate(counts.booked, answered());
 }
+std::optional<RateEstimate> ReportRow::renewal_take_up_rate() const {
+  return EstimateRate(counts.renewals, counts.renewal_offers);
+}
 std::optional<MinorUnits> ReportRow::average_premium() const {
   if (counts.booked <= 0) return std::nullopt;
   return MulDivRound(counts.premium_booked, 1, counts.booked);
@@ -528,6 +536,11 @@ std::string ReportMeasuresHelp() {
          "  gross_written_premium  price of the booked quotes, in the row's currency\n"
          "  average_premium        gross_written_premium / booked\n"
          "  premium_refunded       refunds of cancelled quotes\n"
+         "  renewal_offers         renewals offered (quote_for_renewal), per renewed quote,\n"
+         "                         counted on the day of the renewal offer\n"
+         "  renewals               renewals confirmed, counted with their offer\n"
+         "  renewal_opt_outs       renewal opt-outs received (customers who declined to renew)\n"
+         "  renewal_take_up_rate   renewals / renewal_offers\n"
          "Every row is per currency: money is never added across currencies.\n";
 }
 

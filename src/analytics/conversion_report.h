@@ -97,6 +97,8 @@ struct ReportRow {
   std::optional<RateEstimate> take_up_rate() const;         // booked / quotes_offered
   std::optional<RateEstimate> coverage() const;             // answered / quotes_offered
   std::optional<RateEstimate> conversion_answered() const;  // booked / answered
+  // renewals / renewal_offers
+  std::optional<RateEstimate> renewal_take_up_rate() const;
   MinorUnits gross_written_premium() const { return counts.premium_booked; }
   std::optional<MinorUnits> average_premium() const;  // GWP / booked, rounded half away from 0
   MinorUnits premium_refunded() const { return counts.premium_refunded; }

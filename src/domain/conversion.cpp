@@ -46,6 +46,9 @@ void ForEachCounter(RollupCounts& a, const RollupCounts& b, F f) {
   f(a.cancelled_cooling_off, b.cancelled_cooling_off);
   f(a.premium_booked, b.premium_booked);
   f(a.premium_refunded, b.premium_refunded);
+  f(a.renewal_offers, b.renewal_offers);
+  f(a.renewals, b.renewals);
+  f(a.renewal_opt_outs, b.renewal_opt_outs);
 }
 
 }  // namespace
@@ -174,10 +177,21 @@ RollupCounts OutcomeDelta(OfferOutcome before, OfferOutcome after, MinorUnits pr
          OfferContribution(before, price, counts_package);
 }
 
+bool IsRenewalEvent(EventKind kind) {
+  return kind == EventKind::kRenewalOffered || kind == EventKind::kRenewed ||
+         kind == EventKind::kRenewalOptedOut;
+}
+
 RollupCounts EventCounts(const LedgerEvent& e) {
   RollupCounts c;
   if (e.kind == EventKind::kOptedOut) {
     c.opt_out_events = 1;
+  } else if (e.kind == EventKind::kRenewalOffered) {
+    c.renewal_offers = 1;
+  } else if (e.kind == EventKind::kRenewed) {
+    c.renewals = 1;
+  } else if (e.kind == EventKind::kRenewalOptedOut) {
+    c.renewal_opt_outs = 1;
   } else if (e.kind == EventKind::kCancelled) {
     c.cancelled = 1;
     c.premium_refunded = e.amount;
@@ -216,6 +230,15 @@ OfferChange ApplyToOffer(const std::optional<OfferState>& before, const LedgerEv
     }
     change.deltas.push_back({key, counts});
   };
+  if (IsRenewalEvent(e.kind)) {
+    // Counted in the renewal offer's own group; the first offer's outcome
+    // (booked) does not change.
+    change.after = before;
+    add({DayOf(CohortTime(e)), e.partner, e.policy_type, e.price_band, e.customer_country,
+         e.currency},
+        EventCounts(e));
+    return change;
+  }
   if (!before) {
     if (e.kind != EventKind::kOffered) return change;
     OfferState s;

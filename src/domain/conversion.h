@@ -10,7 +10,8 @@
 //   withdrawn          -> kWithdrawn    (removed from the offer: not an offer any more)
 //   cancelled          -> kBooked stays; cancellations are counted separately
 //   renewal_offered, renewed, renewal_opted_out -> unchanged (a renewal is
-//                         not the first offer; it is counted on its own)
+//                         not the first offer; it is counted on its own:
+//                         RenewalDelta below)
 //   payment_pending    -> unchanged     (a booking awaiting payment is not a sale yet)
 //   modified           -> unchanged     (a booked offer's premium counts at its new price)
 //   instalment         -> unchanged     (a payment of a booking)
@@ -60,6 +61,12 @@ struct RollupCounts {
   std::int64_t cancelled_cooling_off = 0;
   MinorUnits premium_booked = 0;  // gross written premium: price of booked quotes
   MinorUnits premium_refunded = 0;
+  // Renewals (schema v8), counted per event in the group of the renewal
+  // offer (see ApplyToOffer): renewal_offered, renewed and
+  // renewal_opted_out events.
+  std::int64_t renewal_offers = 0;
+  std::int64_t renewals = 0;
+  std::int64_t renewal_opt_outs = 0;
   bool operator==(const RollupCounts&) const = default;
   RollupCounts& operator+=(const RollupCounts& o);
 };
@@ -122,8 +129,12 @@ RollupCounts OutcomeDelta(OfferOutcome before, OfferOutcome after, MinorUnits pr
 
 // Counters an event adds by itself, whatever the outcome: opt_out_events for
 // opted_out; cancelled, cancelled_cooling_off (data_json has
-// "within_cooling_off": true) and premium_refunded (+= amount) for cancelled.
+// "within_cooling_off": true) and premium_refunded (+= amount) for cancelled;
+// renewal_offers, renewals, renewal_opt_outs for the renewal events.
 RollupCounts EventCounts(const LedgerEvent& e);
+
+// renewal_offered, renewed, renewal_opted_out.
+bool IsRenewalEvent(EventKind kind);
 
 // Does the event move the offer to the group and price it carries
 // (offered, repriced)? Other events leave the offer where it is.
@@ -160,7 +171,9 @@ struct RollupDelta {
 };
 
 struct OfferChange {
-  std::optional<OfferState> after;  // nullopt: the event is not about a known offer (ignored)
+  // nullopt: the event is not about a known offer; its deltas (a renewal
+  // event's) count all the same.
+  std::optional<OfferState> after;
   std::vector<RollupDelta> deltas;  // non-zero changes only, at most two rows
 };
 
@@ -171,6 +184,13 @@ struct OfferChange {
 // - a first `offered`: a new pending offer in the group of the event (cohort
 //   day DayOf(CohortTime(e)), e.price_band, e.customer_country, ...), counting
 //   its package unless package_counted;
+// - a renewal event (IsRenewalEvent) leaves the offer as it is (`after` =
+//   `before`, nullopt too) and adds its EventCounts to the row of its own
+//   group: cohort day DayOf(CohortTime(e)) -- the day the renewal was
+//   offered, which its renewed and renewal_opted_out events carry too -- and
+//   the event's partner, product, band, country and currency. A renewal is
+//   thus counted like an offer of its own, never as the first offer's
+//   outcome;
 // - any other event about an unknown quote changes nothing;
 // - otherwise the outcome becomes OutcomeAfter(before, e.kind); offered and
 //   repriced move the offer to the event's group and price (the cohort day

@@ -378,8 +378,9 @@ TEST(ConversionReport, MoneyIsPerCurrencyWithItsDecimals) {
   EXPECT_EQ(report.rows[1].currency, "JPY");
   EXPECT_EQ(report.rows[1].average_premium(), 1501);  // 1500.5 rounds half away from zero
   const std::string csv = RenderReportCsv(report);
-  EXPECT_NE(csv.find(",10.01,5.01,0.00\r\n"), std::string::npos) << csv;
-  EXPECT_NE(csv.find(",3001,1501,1500\r\n"), std::string::npos) << csv;
+  // The money columns, then the renewal ones (none here).
+  EXPECT_NE(csv.find(",10.01,5.01,0.00,0,0,0,,,\r\n"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",3001,1501,1500,0,0,0,,,\r\n"), std::string::npos) << csv;
 }
 
 // ------------------------------------------------------------ formats
@@ -391,6 +392,9 @@ ConversionReport SmallReport() {
   a.cancelled = 1;
   a.cancelled_cooling_off = 1;
   a.premium_refunded = 250;
+  a.renewal_offers = 4;
+  a.renewals = 1;
+  a.renewal_opt_outs = 2;
   const std::vector<RollupRow> rows = {
       Row("2024-01-02", "A,1", "t", "0-5", "GB", "GBP", a),
       Row("2024-01-09", "B", "t", "0-5", "", "GBP", Counts(1, 0, 0, 0, 1)),
@@ -435,6 +439,12 @@ TEST(ReportFormats, ColumnsFollowTheQuery) {
       "gross_written_premium",
       "average_premium",
       "premium_refunded",
+      "renewal_offers",
+      "renewals",
+      "renewal_opt_outs",
+      "renewal_take_up_rate",
+      "renewal_take_up_rate_low",
+      "renewal_take_up_rate_high",
   };
   EXPECT_EQ(ReportColumns(q), expected);
 }
@@ -448,7 +458,9 @@ TEST(ReportFormats, Json) {
             R"("take_up_rate_high":0.6994,"coverage":0.7500,"coverage_low":0.3006,)"
             R"("coverage_high":0.9544,"conversion_answered":0.3333,)"
             R"("conversion_answered_low":0.0615,"conversion_answered_high":0.7923,)"
-            R"("gross_written_premium":2.50,"average_premium":2.50,"premium_refunded":2.50},)"
+            R"("gross_written_premium":2.50,"average_premium":2.50,"premium_refunded":2.50,)"
+            R"("renewal_offers":4,"renewals":1,"renewal_opt_outs":2,"renewal_take_up_rate":0.2500,)"
+            R"("renewal_take_up_rate_low":0.0456,"renewal_take_up_rate_high":0.6994},)"
             R"({"period":"2024-01-08","partner":"B","country":null,"currency":"GBP",)"
             R"("packages_offered":1,"quotes_offered":1,"booked":0,"opted_out":0,)"
             R"("not_selected":0,"opt_out_events":0,"no_answer":0,"pending":1,"cancelled":0,)"
@@ -456,7 +468,9 @@ TEST(ReportFormats, Json) {
             R"("take_up_rate_high":0.7935,"coverage":0.0000,"coverage_low":0.0000,)"
             R"("coverage_high":0.7935,"conversion_answered":null,)"
             R"("conversion_answered_low":null,"conversion_answered_high":null,)"
-            R"("gross_written_premium":0.00,"average_premium":null,"premium_refunded":0.00}])");
+            R"("gross_written_premium":0.00,"average_premium":null,"premium_refunded":0.00,)"
+            R"("renewal_offers":0,"renewals":0,"renewal_opt_outs":0,"renewal_take_up_rate":null,)"
+            R"("renewal_take_up_rate_low":null,"renewal_take_up_rate_high":null}])");
 }
 
 TEST(ReportFormats, Csv) {
@@ -465,11 +479,13 @@ TEST(ReportFormats, Csv) {
             "not_selected,opt_out_events,no_answer,pending,cancelled,cancelled_cooling_off,"
             "take_up_rate,take_up_rate_low,take_up_rate_high,coverage,coverage_low,"
             "coverage_high,conversion_answered,conversion_answered_low,"
-            "conversion_answered_high,gross_written_premium,average_premium,premium_refunded\r\n"
+            "conversion_answered_high,gross_written_premium,average_premium,premium_refunded,"
+            "renewal_offers,renewals,renewal_opt_outs,renewal_take_up_rate,"
+            "renewal_take_up_rate_low,renewal_take_up_rate_high\r\n"
             "2024-01-01,\"A,1\",GB,GBP,3,4,1,2,0,3,1,0,1,1,0.2500,0.0456,0.6994,0.7500,0.3006,"
-            "0.9544,0.3333,0.0615,0.7923,2.50,2.50,2.50\r\n"
+            "0.9544,0.3333,0.0615,0.7923,2.50,2.50,2.50,4,1,2,0.2500,0.0456,0.6994\r\n"
             "2024-01-08,B,,GBP,1,1,0,0,0,0,0,1,0,0,0.0000,0.0000,0.7935,0.0000,0.0000,0.7935,"
-            ",,,0.00,,0.00\r\n");
+            ",,,0.00,,0.00,0,0,0,,,\r\n");
 }
 
 TEST(ReportFormats, CsvQuotesQuotesAndLineBreaks) {
@@ -489,19 +505,23 @@ TEST(ReportFormats, Table) {
       "period      partner  country  currency  packages_offered  quotes_offered  booked  "
       "opted_out  not_selected  opt_out_events  no_answer  pending  cancelled  "
       "cancelled_cooling_off             take_up_rate                 coverage      "
-      "conversion_answered  gross_written_premium  average_premium  premium_refunded\n"
+      "conversion_answered  gross_written_premium  average_premium  premium_refunded  "
+      "renewal_offers  renewals  renewal_opt_outs     renewal_take_up_rate\n"
       "----------  -------  -------  --------  ----------------  --------------  ------  "
       "---------  ------------  --------------  ---------  -------  ---------  "
       "---------------------  -----------------------  -----------------------  "
-      "-----------------------  ---------------------  ---------------  ----------------\n"
+      "-----------------------  ---------------------  ---------------  ----------------  "
+      "--------------  --------  ----------------  -----------------------\n"
       "2024-01-01  A,1      GB       GBP                      3               4       1  "
       "        2             0               3          1        0          1  "
       "                    1  0.2500 [0.0456, 0.6994]  0.7500 [0.3006, 0.9544]  "
-      "0.3333 [0.0615, 0.7923]                   2.50             2.50              2.50\n"
+      "0.3333 [0.0615, 0.7923]                   2.50             2.50              2.50  "
+      "             4         1                 2  0.2500 [0.0456, 0.6994]\n"
       "2024-01-08  B        -        GBP                      1               1       0  "
       "        0             0               0          0        1          0  "
       "                    0  0.0000 [0.0000, 0.7935]  0.0000 [0.0000, 0.7935]  "
-      "                      -                   0.00                -              0.00\n";
+      "                      -                   0.00                -              0.00  "
+      "             0         0                 0                        -\n";
   EXPECT_EQ(RenderReportTable(SmallReport()), expected);
 }
 

@@ -379,6 +379,40 @@ TEST(ApplyToOfferTest, OutcomeChangesStayInTheRow) {
   EXPECT_EQ(c.deltas[0].counts, expected);
 }
 
+// A renewal event counts in the group of the renewal offer it carries (its
+// cohort day and band) and leaves the first offer, known or not, as it was.
+TEST(ApplyToOfferTest, RenewalEventsCountInTheirOwnGroupAndChangeNoOutcome) {
+  OfferState booked =
+      *ApplyToOffer(std::nullopt, OfferEvent(EventKind::kOffered, 300, "2-5"), false).after;
+  booked = *ApplyToOffer(booked, OfferEvent(EventKind::kBooked, 300, "2-5"), false).after;
+  struct Case {
+    EventKind kind;
+    RollupCounts counts;
+  };
+  RollupCounts offers, renewals, opt_outs;
+  offers.renewal_offers = 1;
+  renewals.renewals = 1;
+  opt_outs.renewal_opt_outs = 1;
+  for (const Case& k :
+       {Case{EventKind::kRenewalOffered, offers}, Case{EventKind::kRenewed, renewals},
+        Case{EventKind::kRenewalOptedOut, opt_outs}}) {
+    EXPECT_TRUE(IsRenewalEvent(k.kind));
+    LedgerEvent e = OfferEvent(k.kind, 600, "5-10");
+    e.offered_at = 40 * kMicrosPerDay + 3;  // the renewal offer's time
+    EXPECT_EQ(EventCounts(e), k.counts);
+    for (const std::optional<OfferState>& before :
+         {std::optional<OfferState>(), std::optional<OfferState>(booked)}) {
+      const OfferChange c = ApplyToOffer(before, e, false);
+      EXPECT_EQ(c.after, before) << EventKindName(k.kind);
+      ASSERT_EQ(c.deltas.size(), 1u);
+      EXPECT_EQ(c.deltas[0].key, (RollupKey{40, "P", "travel", "5-10", "GB", "GBP"}));
+      EXPECT_EQ(c.deltas[0].counts, k.counts);
+    }
+  }
+  EXPECT_FALSE(IsRenewalEvent(EventKind::kOptedOut));
+  EXPECT_FALSE(IsRenewalEvent(EventKind::kBooked));
+}
+
 TEST(ApplyToOfferTest, PaymentPendingStaysPendingAndModifiedMovesTheBookedPremium) {
   OfferState s =
       *ApplyToOffer(std::nullopt, OfferEvent(EventKind::kOffered, 300, "2-5"), false).after;

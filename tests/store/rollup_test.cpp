@@ -195,6 +195,57 @@ TEST_P(RollupStoreTest, EventsAboutUnknownQuotesChangeNothing) {
   EXPECT_TRUE(Rows().empty());
 }
 
+// Renewals are counted in the renewal offer's own group (its cohort day is
+// the day of quote_for_renewal; its band that of the renewal price), never
+// as a change of the first offer's outcome.
+TEST_P(RollupStoreTest, RenewalEventsCountInTheRenewalOffersGroup) {
+  const Micros renewal_day = kDay0 + 30 * kMicrosPerDay;
+  Append({Ev(EventKind::kOffered, "q1", "P1", 300, "2-5", kDay0),
+          Ev(EventKind::kBooked, "q1", "P1", 300, "2-5", kDay0 + 1)});
+  // Offered for the next period at 600 (band 5-10), then confirmed: the
+  // renewed event carries the renewal quote and its offer time.
+  Append({Ev(EventKind::kRenewalOffered, "r1", "P1", 600, "5-10", renewal_day, renewal_day)});
+  Append({Ev(EventKind::kRenewed, "r1", "P2", 600, "5-10", renewal_day + 5, renewal_day)});
+  // A second booking offered a renewal and declined it; a third declined
+  // before any offer (its own booked quote, offered_at = the opt-out).
+  Append({Ev(EventKind::kOffered, "q3", "P3", 300, "2-5", kDay0),
+          Ev(EventKind::kBooked, "q3", "P3", 300, "2-5", kDay0 + 1),
+          Ev(EventKind::kRenewalOffered, "r3", "P3", 600, "5-10", renewal_day, renewal_day),
+          Ev(EventKind::kRenewalOptedOut, "r3", "P3", 600, "5-10", renewal_day + 9, renewal_day),
+          Ev(EventKind::kOffered, "q4", "P4", 300, "2-5", kDay0),
+          Ev(EventKind::kBooked, "q4", "P4", 300, "2-5", kDay0 + 1),
+          Ev(EventKind::kRenewalOptedOut, "q4", "P4", 300, "2-5", renewal_day, renewal_day)});
+
+  auto rows = Rows();  // also checks ReadRollups against the recount
+  // The first offers: three bookings, untouched by the renewals.
+  RollupCounts first = C(3, 3, 0, 3);
+  first.premium_booked = 900;
+  EXPECT_EQ(rows[K("2-5")], first);
+  // The renewal offers' day: two offers, one renewal, one renewal opt-out at
+  // 600; the opt-out without an offer in the booked quote's band.
+  RollupCounts renewal;
+  renewal.renewal_offers = 2;
+  renewal.renewals = 1;
+  renewal.renewal_opt_outs = 1;
+  EXPECT_EQ(rows[K("5-10", kDayNo + 30)], renewal);
+  RollupCounts declined;
+  declined.renewal_opt_outs = 1;
+  EXPECT_EQ(rows[K("2-5", kDayNo + 30)], declined);
+  EXPECT_EQ(rows.size(), 3u);
+
+  // A rebuild re-derives the renewal events' bands as well.
+  auto written = store_->RebuildRollups(
+      [](MinorUnits price, const std::string&) { return price >= 500 ? "5+" : "0-5"; });
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  auto read = store_->ReadRollups(All());
+  ASSERT_TRUE(read.ok());
+  RollupCounts renewals_rebuilt;
+  for (const RollupRow& r : *read) {
+    if (r.key.price_band == "5+") renewals_rebuilt += r.counts;
+  }
+  EXPECT_EQ(renewals_rebuilt, renewal);
+}
+
 TEST_P(RollupStoreTest, CohortDayIsTheFirstOfferAndFiltersApply) {
   Append(
       {Ev(EventKind::kOffered, "a", "PA", 300, "2-5", kDay0, kDay0),

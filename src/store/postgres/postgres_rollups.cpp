@@ -1,6 +1,7 @@
 #include "store/postgres/postgres_rollups.h"
 
 #include <algorithm>
+#include <iterator>
 #include <tuple>
 #include <unordered_set>
 
@@ -13,10 +14,11 @@ namespace {
 
 constexpr std::int64_t kOneNanos = 1'000'000'000;
 constexpr const char* kCountNames[] = {
-    "packages_offered", "quotes_offered",  "pending",
-    "booked",           "opted_out",       "not_selected",
-    "opt_out_events",   "cancelled",       "cancelled_cooling_off",
-    "premium_booked",   "premium_refunded"};
+    "packages_offered", "quotes_offered",   "pending",
+    "booked",           "opted_out",        "not_selected",
+    "opt_out_events",   "cancelled",        "cancelled_cooling_off",
+    "premium_booked",   "premium_refunded", "renewal_offers",
+    "renewals",         "renewal_opt_outs"};
 const std::string kKeyColumns = "day, partner, policy_type, price_band, country, currency";
 
 std::string CountColumns() {
@@ -44,7 +46,10 @@ Params& AddCounts(Params& p, const RollupCounts& c) {
       .Add(c.cancelled)
       .Add(c.cancelled_cooling_off)
       .Add(c.premium_booked)
-      .Add(c.premium_refunded);
+      .Add(c.premium_refunded)
+      .Add(c.renewal_offers)
+      .Add(c.renewals)
+      .Add(c.renewal_opt_outs);
 }
 RollupKey ReadKey(const Rows& r, int row, int first) {
   return {r.Int(row, first),      r.Text(row, first + 1), r.Text(row, first + 2),
@@ -63,13 +68,17 @@ RollupCounts ReadCounts(const Rows& r, int row, int f) {
   c.cancelled_cooling_off = r.Int(row, f + 8);
   c.premium_booked = r.Int(row, f + 9);
   c.premium_refunded = r.Int(row, f + 10);
+  c.renewal_offers = r.Int(row, f + 11);
+  c.renewals = r.Int(row, f + 12);
+  c.renewal_opt_outs = r.Int(row, f + 13);
   return c;
 }
 
 const std::string& UpsertRollupSql() {
   static const std::string sql = [] {
     std::string s = "INSERT INTO rollups(" + kKeyColumns + ", " + CountColumns() + ") VALUES (";
-    for (int i = 1; i <= 17; ++i) s += (i > 1 ? ", $" : "$") + std::to_string(i);
+    for (int i = 1; i <= 6 + static_cast<int>(std::size(kCountNames)); ++i)
+      s += (i > 1 ? ", $" : "$") + std::to_string(i);
     s += ") ON CONFLICT(" + kKeyColumns + ") DO UPDATE SET ";
     bool first = true;
     for (const char* n : kCountNames) {
@@ -167,8 +176,8 @@ class Replayer {
     const bool package_counted =
         !before && e.kind == EventKind::kOffered && counted_.contains(e.package_id);
     OfferChange change = ApplyToOffer(before, e, package_counted);
-    if (!change.after) return;
     for (const RollupDelta& d : change.deltas) out_.rows[d.key] += d.counts;
+    if (!change.after) return;
     const std::int64_t m_before = before ? out_.multipliers[e.quote_id] : kOneNanos;
     const std::int64_t m_after = MultiplierAfter(before.has_value(), m_before, e);
     out_.multipliers[e.quote_id] = m_after;
@@ -211,8 +220,8 @@ Status ApplyEventToRollups(Connection& c, const LedgerEvent& e) {
     package_counted = r.size() > 0;
   }
   const OfferChange change = ApplyToOffer(before, e, package_counted);
-  if (!change.after) return Status::Ok();
   for (const RollupDelta& d : change.deltas) OL_RETURN_IF_ERROR(AddToRollup(c, d));
+  if (!change.after) return Status::Ok();
   const std::int64_t m_after = MultiplierAfter(before.has_value(), m_before, e);
   for (const ArmRow& d : ArmDeltas(before, m_before, *change.after, m_after)) {
     OL_RETURN_IF_ERROR(AddToArm(c, d));
@@ -250,7 +259,7 @@ Result<Replayed> ReplayEvents(Connection& c, const std::optional<std::string>& p
     e.price_band = r.Text(i, 11);
     if (e.kind == EventKind::kCancelled) e.data_json = r.Text(i, 12);
     e.price_multiplier_nanos = r.Int(i, 13);
-    if (band_of && EventSetsGroup(e.kind)) e.price_band = band_of(e);
+    if (band_of && (EventSetsGroup(e.kind) || IsRenewalEvent(e.kind))) e.price_band = band_of(e);
     replayer.Apply(e);
   }
   return replayer.Take();

@@ -14,7 +14,11 @@ namespace {
 constexpr std::string_view kKeyColumns = "day, partner, policy_type, price_band, country, currency";
 constexpr std::string_view kCountColumns =
     "packages_offered, quotes_offered, pending, booked, opted_out, not_selected, "
-    "opt_out_events, cancelled, cancelled_cooling_off, premium_booked, premium_refunded";
+    "opt_out_events, cancelled, cancelled_cooling_off, premium_booked, premium_refunded, "
+    "renewal_offers, renewals, renewal_opt_outs";
+// The counters before schema v8 (the first 11 of kCountColumns): what
+// migration 2's backfill may write, the renewal columns not existing yet.
+constexpr int kV2Counts = 11;
 
 // Binds a key at ?first.. and its counters after it.
 void BindKey(Statement& st, int first, const RollupKey& k) {
@@ -25,7 +29,7 @@ void BindKey(Statement& st, int first, const RollupKey& k) {
       .Bind(first + 4, k.country)
       .Bind(first + 5, k.currency);
 }
-void BindCounts(Statement& st, int first, const RollupCounts& c) {
+void BindCounts(Statement& st, int first, const RollupCounts& c, bool with_renewals = true) {
   st.Bind(first, c.packages_offered)
       .Bind(first + 1, c.quotes_offered)
       .Bind(first + 2, c.pending)
@@ -37,6 +41,10 @@ void BindCounts(Statement& st, int first, const RollupCounts& c) {
       .Bind(first + 8, c.cancelled_cooling_off)
       .Bind(first + 9, c.premium_booked)
       .Bind(first + 10, c.premium_refunded);
+  if (!with_renewals) return;
+  st.Bind(first + 11, c.renewal_offers)
+      .Bind(first + 12, c.renewals)
+      .Bind(first + 13, c.renewal_opt_outs);
 }
 RollupKey ReadKey(const Statement& st, int first) {
   return {st.Int(first),      st.Text(first + 1), st.Text(first + 2),
@@ -55,40 +63,49 @@ RollupCounts ReadCounts(const Statement& st, int first) {
   c.cancelled_cooling_off = st.Int(first + 8);
   c.premium_booked = st.Int(first + 9);
   c.premium_refunded = st.Int(first + 10);
+  c.renewal_offers = st.Int(first + 11);
+  c.renewals = st.Int(first + 12);
+  c.renewal_opt_outs = st.Int(first + 13);
   return c;
 }
 
 // ------------------------------------------------------------- incremental
 
-const std::string& UpsertRollupSql() {
-  static const std::string sql = [] {
-    std::string s = "INSERT INTO rollups(" + std::string(kKeyColumns) + ", " +
-                    std::string(kCountColumns) +
-                    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-                    "?16, ?17) ON CONFLICT(" +
-                    std::string(kKeyColumns) + ") DO UPDATE SET ";
-    const std::string_view cols = kCountColumns;
-    std::size_t pos = 0;
-    bool first = true;
-    while (pos < cols.size()) {
-      std::size_t end = cols.find(',', pos);
-      if (end == std::string_view::npos) end = cols.size();
-      std::string c(cols.substr(pos, end - pos));
-      while (!c.empty() && c.front() == ' ') c.erase(0, 1);
-      if (!first) s += ", ";
-      s += c + " = " + c + " + excluded." + c;
-      first = false;
-      pos = end + 1;
-    }
-    return s;
-  }();
-  return sql;
+// `counters`: how many of kCountColumns the statement writes (all, or kV2Counts).
+std::string MakeUpsertRollupSql(int counters) {
+  std::vector<std::string> names;
+  const std::string_view cols = kCountColumns;
+  std::size_t pos = 0;
+  while (pos < cols.size() && static_cast<int>(names.size()) < counters) {
+    std::size_t end = cols.find(',', pos);
+    if (end == std::string_view::npos) end = cols.size();
+    std::string c(cols.substr(pos, end - pos));
+    while (!c.empty() && c.front() == ' ') c.erase(0, 1);
+    names.push_back(std::move(c));
+    pos = end + 1;
+  }
+  std::string s = "INSERT INTO rollups(" + std::string(kKeyColumns);
+  for (const std::string& n : names) s += ", " + n;
+  s += ") VALUES (";
+  for (std::size_t i = 1; i <= 6 + names.size(); ++i)
+    s += (i > 1 ? ", ?" : "?") + std::to_string(i);
+  s += ") ON CONFLICT(" + std::string(kKeyColumns) + ") DO UPDATE SET ";
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    s += (i > 0 ? ", " : "") + names[i] + " = " + names[i] + " + excluded." + names[i];
+  }
+  return s;
 }
 
-Status AddToRollup(Connection& c, const RollupDelta& d) {
-  OL_ASSIGN_OR_RETURN(Statement st, c.Prepare(UpsertRollupSql()));
+// `with_renewals`: false for migration 2's backfill (schema v2: no renewal
+// columns yet; migration 8 counts the renewal events by itself).
+Status AddToRollup(Connection& c, const RollupDelta& d, bool with_renewals = true) {
+  static const std::string kAll = MakeUpsertRollupSql(14);
+  static const std::string kV2 = MakeUpsertRollupSql(kV2Counts);
+  OL_ASSIGN_OR_RETURN(Statement st, c.Prepare(with_renewals ? kAll : kV2));
   BindKey(st, 1, d.key);
-  BindCounts(st, 7, d.counts);
+  RollupCounts counts = d.counts;
+  if (!with_renewals) counts.renewal_offers = counts.renewals = counts.renewal_opt_outs = 0;
+  BindCounts(st, 7, counts, with_renewals);
   return st.Run();
 }
 
@@ -197,8 +214,8 @@ class Replayer {
     const bool package_counted =
         !before && e.kind == EventKind::kOffered && counted_packages_.contains(e.package_id);
     OfferChange change = ApplyToOffer(before, e, package_counted);
-    if (!change.after) return;
     for (const RollupDelta& d : change.deltas) out_.rows[d.key] += d.counts;
+    if (!change.after) return;
     const std::int64_t m_before = before ? out_.multipliers[e.quote_id] : kOneNanos;
     const std::int64_t m_after = MultiplierAfter(before.has_value(), m_before, e);
     out_.multipliers[e.quote_id] = m_after;
@@ -254,8 +271,8 @@ Status ApplyEventToRollups(Connection& c, const LedgerEvent& e) {
     OL_ASSIGN_OR_RETURN(package_counted, PackageCounted(c, e.package_id));
   }
   const OfferChange change = ApplyToOffer(before, e, package_counted);
-  if (!change.after) return Status::Ok();  // not about an offer: nothing to count
   for (const RollupDelta& d : change.deltas) OL_RETURN_IF_ERROR(AddToRollup(c, d));
+  if (!change.after) return Status::Ok();  // not about an offer: no offer to keep
   const std::int64_t m_after = MultiplierAfter(before.has_value(), m_before, e);
   for (const ArmRow& d : ArmDeltas(before, m_before, *change.after, m_after)) {
     OL_RETURN_IF_ERROR(AddToArm(c, d));
@@ -312,7 +329,7 @@ Result<ReplayedRollups> ReplayEvents(Connection& c, const std::optional<std::str
     e.price_band = st.Text(11);
     if (e.kind == EventKind::kCancelled) e.data_json = st.Text(12);
     e.price_multiplier_nanos = st.Int(13);
-    if (band_of && EventSetsGroup(e.kind)) e.price_band = band_of(e);
+    if (band_of && (EventSetsGroup(e.kind) || IsRenewalEvent(e.kind))) e.price_band = band_of(e);
     replayer.Apply(e);
   }
   return replayer.Take();
@@ -343,9 +360,12 @@ Result<std::int64_t> RewriteRollups(Connection& c, const ReplayedRollups& replay
     for (const ArmRow& a : replayed.arms) OL_RETURN_IF_ERROR(AddToArm(c, a));
   }
   std::int64_t written = 0;
-  for (const auto& [key, counts] : replayed.rows) {
+  for (auto [key, counts] : replayed.rows) {
+    if (!with_arms) {  // schema v2: no renewal columns yet (see AddToRollup)
+      counts.renewal_offers = counts.renewals = counts.renewal_opt_outs = 0;
+    }
     if (IsZero(counts)) continue;
-    OL_RETURN_IF_ERROR(AddToRollup(c, {key, counts}));
+    OL_RETURN_IF_ERROR(AddToRollup(c, {key, counts}, /*with_renewals=*/with_arms));
     ++written;
   }
   return written;

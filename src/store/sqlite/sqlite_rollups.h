@@ -60,7 +60,8 @@ std::vector<RollupRow> RowsIn(const ReplayedRollups& replayed, const RollupFilte
 
 // Replaces offer_state and rollups with `replayed`; returns the number of
 // roll-up rows written. Run it inside a write transaction.
-// `with_arms`: also offer_state.multiplier_nanos and the arms table (schema v3).
+// `with_arms`: also offer_state.multiplier_nanos and the arms table (schema
+// v3), and the renewal counters (v8); false: migration 2's backfill.
 Result<std::int64_t> RewriteRollups(Connection& c, const ReplayedRollups& replayed,
                                     bool with_arms = true);
 

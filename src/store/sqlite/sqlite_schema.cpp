@@ -257,6 +257,28 @@ CREATE INDEX emails_due ON emails(next_attempt_at) WHERE status = 'pending';
 CREATE INDEX emails_by_partner ON emails(partner, seq);
 )sql";
 
+// Version 8: renewal figures in the conversion roll-ups (docs/metrics.md).
+// Each renewal event adds 1 to its counter in the row of the renewal
+// offer's group (domain/conversion.h ApplyToOffer); the renewal events
+// written before are counted here, by the same rule.
+constexpr std::string_view kSchemaRenewalRollups = R"sql(
+ALTER TABLE rollups ADD COLUMN renewal_offers   INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE rollups ADD COLUMN renewals         INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE rollups ADD COLUMN renewal_opt_outs INTEGER NOT NULL DEFAULT 0;
+
+INSERT INTO rollups(day, partner, policy_type, price_band, country, currency,
+                    renewal_offers, renewals, renewal_opt_outs)
+SELECT (CASE WHEN offered_at != 0 THEN offered_at ELSE at END) / 86400000000 AS d,
+       partner, policy_type, price_band, customer_country, currency,
+       sum(kind = 'renewal_offered'), sum(kind = 'renewed'), sum(kind = 'renewal_opted_out')
+FROM events WHERE kind IN ('renewal_offered', 'renewed', 'renewal_opted_out')
+GROUP BY d, partner, policy_type, price_band, customer_country, currency
+ON CONFLICT(day, partner, policy_type, price_band, country, currency) DO UPDATE SET
+  renewal_offers = renewal_offers + excluded.renewal_offers,
+  renewals = renewals + excluded.renewals,
+  renewal_opt_outs = renewal_opt_outs + excluded.renewal_opt_outs;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema: partners, api_keys, packages, events, idempotency", kSchemaV1},
     // The roll-ups of the events already written are replayed from them
@@ -269,6 +291,8 @@ constexpr Migration kMigrations[] = {
     {5, "webhooks: partner_webhooks, webhooks", kSchemaWebhooks},
     {6, "audit log: admin_audit, partners.require_request_target", kSchemaAudit},
     {7, "email outbox: emails", kSchemaEmails},
+    {8, "renewal roll-ups: rollups.renewal_offers/renewals/renewal_opt_outs",
+     kSchemaRenewalRollups},
 };
 
 }  // namespace
