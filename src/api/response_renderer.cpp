@@ -160,7 +160,14 @@ void WriteQuote(JsonWriter& w, const QuotePackage& pkg, const Quote& q, const Re
   w.Key("instalment_plan")
       .OptString(q.instalment_plan.empty() ? std::nullopt
                                            : std::optional<std::string>(q.instalment_plan));
-  w.Key("next_renewal").Null();
+  // When the current period ends and the renewal falls due (as
+  // policy_end_date); null when nothing is to renew.
+  const std::optional<Micros> next_renewal = NextRenewal(pkg, q);
+  if (next_renewal) {
+    w.Key("next_renewal").String(FormatIsoOffset(*next_renewal));
+  } else {
+    w.Key("next_renewal").Null();
+  }
   w.Key("can_be_cancelled").Bool(q.status == QuoteStatus::kConfirmed);
   if (price_diff) MoneyPair(w, "price_diff", *price_diff, c);
   w.EndObject();

@@ -438,6 +438,13 @@ Result<std::vector<LedgerEvent>> ApplyRenewalOptOut(QuotePackage& pkg, Micros no
   return events;
 }
 
+std::optional<Micros> NextRenewal(const QuotePackage& pkg, const Quote& q) {
+  if (pkg.status != PackageStatus::kConfirmed || !RenewsQuote(q) || pkg.renewal_opted_out_at) {
+    return std::nullopt;
+  }
+  return q.policy_end;
+}
+
 Status CheckModifiable(const QuotePackage& pkg) {
   if (pkg.status != PackageStatus::kReceived) return NotInState(pkg, "modified");
   return Status::Ok();

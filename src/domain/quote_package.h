@@ -255,6 +255,12 @@ Result<RenewalOutcome> ApplyRenewal(QuotePackage& pkg, std::string_view renewal_
 // a repeat. Invalid (naming the status) unless CheckRenewable passes.
 Result<std::vector<LedgerEvent>> ApplyRenewalOptOut(QuotePackage& pkg, Micros now);
 
+// The date a booking's renewal falls due, shown as `next_renewal`: the end
+// of `q`'s cover period when `q` is a confirmed quote of a renewable product
+// in a CONFIRMED booking whose customer has not declined to renew; nullopt
+// otherwise (not booked, not renewable, already RENEWED, cancelled, declined).
+std::optional<Micros> NextRenewal(const QuotePackage& pkg, const Quote& q);
+
 // Only RECEIVED packages may be re-priced, extended or trimmed.
 Status CheckModifiable(const QuotePackage& pkg);
 

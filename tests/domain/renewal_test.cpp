@@ -189,6 +189,37 @@ TEST(Renewal, OptOutDeclinesThePendingRenewalAtItsPrice) {
   EXPECT_EQ(declined_again->size(), 1u);
 }
 
+// next_renewal: the end of a confirmed renewable quote's period while the
+// booking is CONFIRMED and the customer has not declined; nothing otherwise.
+TEST(Renewal, NextRenewalIsTheEndOfTheCurrentPeriod) {
+  QuotePackage p = Booked();
+  EXPECT_EQ(NextRenewal(p, p.quotes[0]), kT0 + 30 * kMicrosPerDay);
+  EXPECT_EQ(NextRenewal(p, p.quotes[1]), std::nullopt);  // not renewable
+
+  QuotePackage offered = Booked();
+  ASSERT_TRUE(ApplyRenewalQuote(offered, Priced(offered), kLater).ok());
+  EXPECT_EQ(NextRenewal(offered, offered.quotes[0]), kT0 + 30 * kMicrosPerDay);
+  // The renewal offered is not booked yet: no renewal of its own.
+  EXPECT_EQ(NextRenewal(offered, offered.pending_renewal->quotes[0]), std::nullopt);
+  auto out = ApplyRenewal(offered, "aaaaa-bbbbb-ccccc-RNW", "NEXTT-PACKG-INS", "t", kLater + 1);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(NextRenewal(offered, offered.quotes[0]), std::nullopt);  // RENEWED
+  EXPECT_EQ(NextRenewal(out->next, out->next.quotes[0]), kT0 + 60 * kMicrosPerDay);
+
+  QuotePackage declined = Booked();
+  ASSERT_TRUE(ApplyRenewalOptOut(declined, kLater).ok());
+  EXPECT_EQ(NextRenewal(declined, declined.quotes[0]), std::nullopt);
+
+  QuotePackage cancelled = Booked();
+  ASSERT_TRUE(ApplyCancellation(cancelled, kLater).ok());
+  EXPECT_EQ(NextRenewal(cancelled, cancelled.quotes[0]), std::nullopt);
+
+  QuotePackage quoted = Booked();
+  quoted.status = PackageStatus::kReceived;
+  quoted.quotes[0].status = QuoteStatus::kReceived;
+  EXPECT_EQ(NextRenewal(quoted, quoted.quotes[0]), std::nullopt);
+}
+
 TEST(Renewal, RefusedUnlessAConfirmedRenewableBooking) {
   QuotePackage not_renewable = Booked();
   not_renewable.quotes.erase(not_renewable.quotes.begin());

@@ -127,6 +127,38 @@ TEST_F(Renewals, ConfirmMakesTheOldPolicyRenewedAndTheNewPeriodConfirmed) {
   EXPECT_EQ(QuoteForRenewal(next_id).status, 200);
 }
 
+// next_renewal (null in every XCover cassette, whose products do not renew):
+// the end of the current period, as policy_end_date, while a renewal can
+// still come; null once renewed, declined, or for a product that does not renew.
+TEST_F(Renewals, NextRenewalIsTheEndOfTheCurrentPeriod) {
+  const std::string id = BookGadget();
+  const json::value booking = c().Get("bookings/" + id).Json();
+  const json::value& q = booking.at("quotes").at(0);
+  EXPECT_EQ(Str(q, {"next_renewal"}), Str(q, {"policy_end_date"}));
+  EXPECT_FALSE(Str(q, {"next_renewal"}).empty());
+  // A quote not booked yet has none; neither has a product that does not renew.
+  EXPECT_TRUE(c().CreateQuote(kGadgetQuote).at("quotes").at("0").at("next_renewal").is_null());
+  const std::string event = BookEventCover();
+  EXPECT_TRUE(c().Get("bookings/" + event).Json().at("quotes").at(0).at("next_renewal").is_null());
+
+  // Renewed: the old booking has none, the new period ends a period later.
+  const HttpReply offered = QuoteForRenewal(id);
+  ASSERT_EQ(offered.status, 200) << offered.Describe();
+  const HttpReply renewed = Confirm(id, Str(offered.Json(), {"renewal_id"}));
+  ASSERT_EQ(renewed.status, 201) << renewed.Describe();
+  const json::value renewed_booking = renewed.Json();
+  const json::value& next = renewed_booking.at("quotes").at(0);
+  EXPECT_EQ(Str(next, {"next_renewal"}), Str(next, {"policy_end_date"}));
+  EXPECT_NE(Str(next, {"next_renewal"}), Str(q, {"next_renewal"}));
+  EXPECT_TRUE(c().Get("bookings/" + id).Json().at("quotes").at(0).at("next_renewal").is_null());
+
+  // Declined: no renewal is coming.
+  const std::string declined = BookGadget();
+  ASSERT_EQ(RenewalOptOut(declined).status, 204);
+  EXPECT_TRUE(
+      c().Get("bookings/" + declined).Json().at("quotes").at(0).at("next_renewal").is_null());
+}
+
 TEST_F(Renewals, ConfirmWithAnIdempotencyKeyRenewsOnce) {
   const std::string id = BookGadget();
   const std::string renewal_id = Str(QuoteForRenewal(id).Json(), {"renewal_id"});
