@@ -22,6 +22,7 @@
 #include "service/partner_limits.h"
 #include "service/email_sender.h"
 #include "service/rate_limiter.h"
+#include "service/renewal_sweep.h"
 #include "service/secret_sealing.h"
 #include "service/smtp_mailer.h"
 #include "service/webhook_secret.h"
@@ -44,6 +45,9 @@ struct ServeOptions {
   bool allow_sha1 = false;
   std::string admin_token_file;  // empty: OFFERLEDGER_ADMIN_TOKEN, else no admin API
   int decision_window_days = 7;
+  // The renewal sweep (docs/webhooks.md, RENEWAL_DUE and RENEWAL_EXPIRED).
+  double renewal_sweep_seconds = 60;  // 0: no sweep in this process
+  int renewal_notice_days = 7;
   std::string pricing = "catalog";            // catalog | fixed | optimize
   std::string optimizer_policy = "thompson";  // thompson | ucb | egreedy | fixed
   int optimizer_refresh_ms = 1000;            // how long the arms of a context are reused
@@ -322,6 +326,17 @@ int Serve(const ServeOptions& o) {
   routes = std::make_unique<PartnerRoutes>(**store, *api, verifier_opts, api_opts.render.public_url,
                                            std::move(report_opts), &limiter);
 
+  // Renewals fall due and expire by themselves: a sweep on its own thread
+  // queues RENEWAL_DUE and RENEWAL_EXPIRED (each once; any number of
+  // processes may sweep one database).
+  RenewalSweepOptions sweep_opts;
+  sweep_opts.notice = static_cast<Micros>(o.renewal_notice_days) * kMicrosPerDay;
+  sweep_opts.interval =
+      std::chrono::milliseconds(static_cast<std::int64_t>(o.renewal_sweep_seconds * 1000));
+  sweep_opts.render = api_opts.render;
+  RenewalSweeper renewal_sweeper(**store, sweep_opts);
+  if (o.renewal_sweep_seconds > 0) renewal_sweeper.Start();
+
   // Webhooks: sent from their own thread, never an HTTP worker's or the
   // SQLite writer's, through the SDK's HTTP(S) transport.
   client::Config transport_config;
@@ -362,7 +377,8 @@ int Serve(const ServeOptions& o) {
             << std::endl;
   server.Run();
   (void)server_ptr;
-  webhook_sender.Stop();  // before Close: it finishes the POST in flight
+  renewal_sweeper.Stop();  // before Close: it finishes the booking in hand
+  webhook_sender.Stop();   // before Close: it finishes the POST in flight
   if (email_sender) email_sender->Stop();
   partner_limits.Stop();  // before Close: it removes this process's heartbeat
   (*store)->Close();
@@ -409,6 +425,17 @@ void RegisterServeCommand(CLI::App& app) {
   cmd->add_option("--decision-window-days", opts->decision_window_days,
                   "Days after the offer day from which a pending offer counts as no answer in "
                   "conversion reports")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 3650));
+  cmd->add_option("--renewal-sweep-interval", opts->renewal_sweep_seconds,
+                  "Seconds between two renewal sweeps, which queue RENEWAL_DUE for renewable "
+                  "bookings whose period ends within --renewal-notice-days and RENEWAL_EXPIRED "
+                  "for those whose period ended without a renewal (docs/webhooks.md); 0: this "
+                  "process does not sweep")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 86400.0));
+  cmd->add_option("--renewal-notice-days", opts->renewal_notice_days,
+                  "Days before a renewable booking's period ends at which RENEWAL_DUE is sent")
       ->capture_default_str()
       ->check(CLI::Range(0, 3650));
   cmd->add_option("--pricing", opts->pricing,

@@ -318,6 +318,12 @@ std::string RenewalData(std::string_view renewal_id, std::string_view key, std::
 
 Status CheckRenewable(const QuotePackage& pkg) {
   if (pkg.status != PackageStatus::kConfirmed) return NotInState(pkg, "renewed");
+  if (pkg.renewal_expired_at) {
+    return Status::Invalid("Quote package " + pkg.id +
+                               " is CONFIRMED but its cover period ended without a renewal: it "
+                               "cannot be renewed.",
+                           {{"status", "CONFIRMED"}, {"renewal", "EXPIRED"}});
+  }
   if (std::none_of(pkg.quotes.begin(), pkg.quotes.end(), RenewsQuote)) {
     return Status::Invalid(
         "Quote package " + pkg.id + " is " + std::string(PackageStatusName(pkg.status)) +
@@ -439,10 +445,45 @@ Result<std::vector<LedgerEvent>> ApplyRenewalOptOut(QuotePackage& pkg, Micros no
 }
 
 std::optional<Micros> NextRenewal(const QuotePackage& pkg, const Quote& q) {
-  if (pkg.status != PackageStatus::kConfirmed || !RenewsQuote(q) || pkg.renewal_opted_out_at) {
+  if (pkg.status != PackageStatus::kConfirmed || !RenewsQuote(q) || pkg.renewal_opted_out_at ||
+      pkg.renewal_expired_at) {
     return std::nullopt;
   }
   return q.policy_end;
+}
+
+std::optional<Micros> RenewalPeriodEnd(const QuotePackage& pkg) {
+  if (pkg.status != PackageStatus::kConfirmed || pkg.renewal_expired_at) return std::nullopt;
+  std::optional<Micros> end;
+  for (const Quote& q : pkg.quotes) {
+    if (RenewsQuote(q) && (!end || q.policy_end < *end)) end = q.policy_end;
+  }
+  return end;
+}
+
+std::optional<Micros> RenewalDueAt(const QuotePackage& pkg) {
+  const std::optional<Micros> end = RenewalPeriodEnd(pkg);
+  if (!end || pkg.renewal_opted_out_at || pkg.renewal_due_sent_for == end) return std::nullopt;
+  return end;
+}
+
+std::optional<Micros> RenewalExpiresAt(const QuotePackage& pkg) { return RenewalPeriodEnd(pkg); }
+
+RenewalNotice ApplyRenewalSweep(QuotePackage& pkg, Micros now, Micros notice) {
+  const std::optional<Micros> end = RenewalPeriodEnd(pkg);
+  if (!end) return RenewalNotice::kNone;
+  if (now >= *end) {
+    pkg.renewal_expired_at = now;
+    pkg.pending_renewal.reset();
+    pkg.updated_at = now;
+    return RenewalNotice::kExpired;
+  }
+  if (RenewalDueAt(pkg) && now >= *end - notice) {
+    pkg.renewal_due_sent_for = end;
+    pkg.updated_at = now;
+    return RenewalNotice::kDue;
+  }
+  return RenewalNotice::kNone;
 }
 
 Status CheckModifiable(const QuotePackage& pkg) {

@@ -162,6 +162,10 @@ struct QuotePackage {
   std::optional<Micros> renewal_opted_out_at;
   std::string renewed_from;  // the package this one is the renewal of ("" = none)
   std::string renewed_to;    // once RENEWED: the package of the next period
+  // The renewal sweep (ApplyRenewalSweep): the period end a RENEWAL_DUE was
+  // sent for, and when the period ended without a confirmed renewal.
+  std::optional<Micros> renewal_due_sent_for;
+  std::optional<Micros> renewal_expired_at;
   std::optional<PendingUpdate> pending_update;
 
   MinorUnits total_price() const;
@@ -258,8 +262,33 @@ Result<std::vector<LedgerEvent>> ApplyRenewalOptOut(QuotePackage& pkg, Micros no
 // The date a booking's renewal falls due, shown as `next_renewal`: the end
 // of `q`'s cover period when `q` is a confirmed quote of a renewable product
 // in a CONFIRMED booking whose customer has not declined to renew; nullopt
-// otherwise (not booked, not renewable, already RENEWED, cancelled, declined).
+// otherwise (not booked, not renewable, already RENEWED, cancelled, declined,
+// expired).
 std::optional<Micros> NextRenewal(const QuotePackage& pkg, const Quote& q);
+
+// When the current cover period of a renewable booking ends: the earliest
+// end of its confirmed renewable quotes while it is CONFIRMED and its
+// renewal has not expired; nullopt otherwise.
+std::optional<Micros> RenewalPeriodEnd(const QuotePackage& pkg);
+
+// What the renewal sweep still has to do for `pkg`, as the store indexes it
+// (packages.renewal_due_at / renewal_expires_at): the period end while a
+// RENEWAL_DUE is still to send for it (not sent for this period, renewal not
+// declined), and the period end while the expiry is still to record.
+std::optional<Micros> RenewalDueAt(const QuotePackage& pkg);
+std::optional<Micros> RenewalExpiresAt(const QuotePackage& pkg);
+
+// The renewal sweep at `now`, with RENEWAL_DUE sent `notice` before the
+// period ends:
+// - kExpired when the period has ended (no renewal was confirmed: the
+//   booking would be RENEWED): renewal_expired_at = now, a pending renewal
+//   is dropped, and the booking can no longer be renewed (CheckRenewable);
+// - else kDue when the period ends within `notice`, the customer has not
+//   declined to renew and no RENEWAL_DUE was sent for this period:
+//   renewal_due_sent_for = the period end;
+// - else kNone, and nothing changes. Once per period each: a repeat is kNone.
+enum class RenewalNotice { kNone, kDue, kExpired };
+RenewalNotice ApplyRenewalSweep(QuotePackage& pkg, Micros now, Micros notice);
 
 // Only RECEIVED packages may be re-priced, extended or trimmed.
 Status CheckModifiable(const QuotePackage& pkg);

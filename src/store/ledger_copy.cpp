@@ -68,7 +68,9 @@ const std::vector<Table>& Tables() {
         {"created_at", T::kInt},
         {"updated_at", T::kInt},
         {"booked_at", T::kOptInt},
-        {"doc", T::kText}},
+        {"doc", T::kText},
+        {"renewal_due_at", T::kOptInt},
+        {"renewal_expires_at", T::kOptInt}},
        "id"},
       // seq is copied as it is: it is the cursor of the partners' event feed.
       {"events",

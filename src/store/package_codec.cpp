@@ -323,6 +323,8 @@ std::string EncodePackage(const QuotePackage& pkg) {
   if (pkg.renewal_opted_out_at) doc["renewal_opted_out_at"] = *pkg.renewal_opted_out_at;
   if (!pkg.renewed_from.empty()) doc["renewed_from"] = pkg.renewed_from;
   if (!pkg.renewed_to.empty()) doc["renewed_to"] = pkg.renewed_to;
+  if (pkg.renewal_due_sent_for) doc["renewal_due_sent_for"] = *pkg.renewal_due_sent_for;
+  if (pkg.renewal_expired_at) doc["renewal_expired_at"] = *pkg.renewal_expired_at;
   return json::serialize(doc);
 }
 
@@ -430,6 +432,8 @@ Result<QuotePackage> DecodePackage(std::string_view doc) {
   f.OptInt("renewal_opted_out_at", pkg.renewal_opted_out_at);
   f.Str("renewed_from", pkg.renewed_from);
   f.Str("renewed_to", pkg.renewed_to);
+  f.OptInt("renewal_due_sent_for", pkg.renewal_due_sent_for);
+  f.OptInt("renewal_expired_at", pkg.renewal_expired_at);
   if (!error.empty()) return corrupt(error);
   return pkg;
 }

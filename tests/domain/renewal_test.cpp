@@ -220,6 +220,49 @@ TEST(Renewal, NextRenewalIsTheEndOfTheCurrentPeriod) {
   EXPECT_EQ(NextRenewal(quoted, quoted.quotes[0]), std::nullopt);
 }
 
+// The renewal sweep's rule: due once per period inside the notice window
+// (unless declined), expired once when the period ended; then not renewable.
+TEST(Renewal, SweepDueOncePerPeriodThenExpiredOnce) {
+  const Micros end = kT0 + 30 * kMicrosPerDay;
+  const Micros notice = 7 * kMicrosPerDay;
+  QuotePackage p = Booked();
+  EXPECT_EQ(RenewalPeriodEnd(p), end);
+  EXPECT_EQ(RenewalDueAt(p), end);
+  EXPECT_EQ(RenewalExpiresAt(p), end);
+  EXPECT_EQ(ApplyRenewalSweep(p, end - notice - 1, notice), RenewalNotice::kNone);
+  EXPECT_EQ(ApplyRenewalSweep(p, end - notice, notice), RenewalNotice::kDue);
+  EXPECT_EQ(p.renewal_due_sent_for, end);
+  EXPECT_EQ(RenewalDueAt(p), std::nullopt);  // sent for this period
+  EXPECT_EQ(ApplyRenewalSweep(p, end - 1, notice), RenewalNotice::kNone);
+  ASSERT_TRUE(ApplyRenewalQuote(p, Priced(p), end - 2).ok());
+  EXPECT_EQ(ApplyRenewalSweep(p, end, notice), RenewalNotice::kExpired);
+  EXPECT_EQ(p.renewal_expired_at, end);
+  EXPECT_FALSE(p.pending_renewal);  // the offer lapsed with the period
+  EXPECT_EQ(ApplyRenewalSweep(p, end + 1, notice), RenewalNotice::kNone);
+  EXPECT_EQ(RenewalExpiresAt(p), std::nullopt);
+  EXPECT_EQ(NextRenewal(p, p.quotes[0]), std::nullopt);
+  const Status refused = CheckRenewable(p);
+  ASSERT_EQ(refused.code(), StatusCode::kInvalid);
+  EXPECT_EQ(StatusField(refused), "CONFIRMED");
+
+  // Declined: never due, still expires. Renewed: neither (the next period is
+  // another booking, with its own period end).
+  QuotePackage declined = Booked();
+  ASSERT_TRUE(ApplyRenewalOptOut(declined, kLater).ok());
+  EXPECT_EQ(RenewalDueAt(declined), std::nullopt);
+  EXPECT_EQ(ApplyRenewalSweep(declined, end - 1, notice), RenewalNotice::kNone);
+  EXPECT_EQ(ApplyRenewalSweep(declined, end, notice), RenewalNotice::kExpired);
+  QuotePackage renewed = Booked();
+  ASSERT_TRUE(ApplyRenewalQuote(renewed, Priced(renewed), kLater).ok());
+  auto next = ApplyRenewal(renewed, "aaaaa-bbbbb-ccccc-RNW", "NEXTT-PACKG-INS", "t", kLater + 1);
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(ApplyRenewalSweep(renewed, end + 1, notice), RenewalNotice::kNone);
+  EXPECT_EQ(RenewalDueAt(next->next), end + 30 * kMicrosPerDay);
+  // A found-late booking only expires (no RENEWAL_DUE after its end).
+  QuotePackage late = Booked();
+  EXPECT_EQ(ApplyRenewalSweep(late, end + kMicrosPerDay, notice), RenewalNotice::kExpired);
+}
+
 TEST(Renewal, RefusedUnlessAConfirmedRenewableBooking) {
   QuotePackage not_renewable = Booked();
   not_renewable.quotes.erase(not_renewable.quotes.begin());

@@ -37,6 +37,8 @@ TEST(RenewalCodec, RoundTripsEveryRenewalField) {
   p.renewal_opted_out_at = 1'700'000'000'000'123;
   p.renewed_from = "AAAAA-BBBBB-INS";
   p.renewed_to = "CCCCC-DDDDD-INS";
+  p.renewal_due_sent_for = 1'700'000'000'000'456;
+  p.renewal_expired_at = 1'700'000'000'000'789;
 
   auto back = DecodePackage(EncodePackage(p));
   ASSERT_TRUE(back.ok()) << back.status().ToString();
@@ -51,6 +53,8 @@ TEST(RenewalCodec, RoundTripsEveryRenewalField) {
   EXPECT_EQ(back->renewal_opted_out_at, p.renewal_opted_out_at);
   EXPECT_EQ(back->renewed_from, "AAAAA-BBBBB-INS");
   EXPECT_EQ(back->renewed_to, "CCCCC-DDDDD-INS");
+  EXPECT_EQ(back->renewal_due_sent_for, p.renewal_due_sent_for);
+  EXPECT_EQ(back->renewal_expired_at, p.renewal_expired_at);
   EXPECT_EQ(EncodePackage(*back), EncodePackage(p));
 
   p.status = PackageStatus::kRenewed;
@@ -68,6 +72,8 @@ TEST(RenewalCodec, DocumentsWithoutRenewalStateDecodeToNone) {
   EXPECT_FALSE(back->pending_renewal);
   EXPECT_FALSE(back->renewal_opted_out_at);
   EXPECT_TRUE(back->renewed_from.empty());
+  EXPECT_FALSE(back->renewal_due_sent_for);
+  EXPECT_FALSE(back->renewal_expired_at);
 }
 
 TEST(RenewalCodec, AWrongTypeIsACorruptDocument) {

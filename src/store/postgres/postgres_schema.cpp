@@ -250,6 +250,26 @@ ON CONFLICT(day, partner, policy_type, price_band, country, currency) DO UPDATE 
   renewal_opt_outs = rollups.renewal_opt_outs + excluded.renewal_opt_outs;
 )sql";
 
+// Version 9: what the renewal sweep has to do for each renewable booking
+// (see sqlite_schema.cpp), the packages written before filled from their
+// documents by the same rule.
+constexpr std::string_view kSchemaRenewalSweep = R"sql(
+ALTER TABLE packages ADD COLUMN renewal_due_at bigint;
+ALTER TABLE packages ADD COLUMN renewal_expires_at bigint;
+
+UPDATE packages SET renewal_expires_at = (
+  SELECT min((q->>'policy_end')::bigint) FROM jsonb_array_elements(packages.doc::jsonb->'quotes') AS q
+  WHERE (q->>'renewable')::boolean AND q->>'status' = 'CONFIRMED')
+WHERE status = 'CONFIRMED' AND packages.doc::jsonb->'renewal_expired_at' IS NULL;
+UPDATE packages SET renewal_due_at = renewal_expires_at
+WHERE renewal_expires_at IS NOT NULL AND packages.doc::jsonb->'renewal_opted_out_at' IS NULL
+  AND coalesce((packages.doc::jsonb->>'renewal_due_sent_for')::bigint, -1) <> renewal_expires_at;
+
+CREATE INDEX packages_renewal_due ON packages(renewal_due_at) WHERE renewal_due_at IS NOT NULL;
+CREATE INDEX packages_renewal_expires ON packages(renewal_expires_at)
+  WHERE renewal_expires_at IS NOT NULL;
+)sql";
+
 constexpr PgMigration kMigrations[] = {
     {1, "initial schema: partners, api_keys, packages, events, idempotency", kSchemaV1},
     {2, "conversion roll-ups: events.offered_at/price_band, offer_state, rollups", kSchemaV2},
@@ -260,6 +280,7 @@ constexpr PgMigration kMigrations[] = {
     {7, "email outbox: emails", kSchemaEmails},
     {8, "renewal roll-ups: rollups.renewal_offers/renewals/renewal_opt_outs",
      kSchemaRenewalRollups},
+    {9, "renewal sweep: packages.renewal_due_at/renewal_expires_at", kSchemaRenewalSweep},
 };
 
 }  // namespace

@@ -99,7 +99,9 @@ Params PackageParams(const QuotePackage& pkg) {
       .Add(pkg.created_at)
       .Add(pkg.updated_at)
       .Add(pkg.booked_at)
-      .Add(EncodePackage(pkg));
+      .Add(EncodePackage(pkg))
+      .Add(RenewalDueAt(pkg))
+      .Add(RenewalExpiresAt(pkg));
   return p;
 }
 
@@ -189,7 +191,8 @@ class PostgresStore::Txn final : public WriteTxn {
     OL_RETURN_IF_ERROR(CheckPackage(pkg));
     OL_ASSIGN_OR_RETURN(Rows r, c_->Query("INSERT INTO packages(id, partner, status, currency, "
                                           "customer_country, created_at, updated_at, booked_at, "
-                                          "doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+                                          "doc, renewal_due_at, renewal_expires_at) VALUES ($1, "
+                                          "$2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
                                           "ON CONFLICT (id) DO NOTHING",
                                           PackageParams(pkg)));
     if (r.Affected() == 0) return Status::Conflict("quote package " + pkg.id + " already exists");
@@ -201,7 +204,8 @@ class PostgresStore::Txn final : public WriteTxn {
     OL_RETURN_IF_ERROR(CheckPackage(pkg));
     OL_ASSIGN_OR_RETURN(Rows r, c_->Query("UPDATE packages SET status = $3, currency = $4, "
                                           "customer_country = $5, created_at = $6, updated_at = "
-                                          "$7, booked_at = $8, doc = $9 WHERE id = $1 AND "
+                                          "$7, booked_at = $8, doc = $9, renewal_due_at = $10, "
+                                          "renewal_expires_at = $11 WHERE id = $1 AND "
                                           "partner = $2",
                                           PackageParams(pkg)));
     if (r.Affected() == 0) return Status::NotFound("no quote package " + pkg.id);
@@ -518,6 +522,27 @@ Result<std::optional<QuotePackage>> PostgresStore::GetPackage(std::string_view p
                                                               std::string_view id) {
   OL_ASSIGN_OR_RETURN(Lease lease, Acquire());
   return LoadPackageFrom(*lease, partner, id, /*for_update=*/false);
+}
+
+Result<std::vector<QuotePackage>> PostgresStore::ListRenewalsToSweep(Micros due_by,
+                                                                     Micros expired_by,
+                                                                     std::int64_t limit) {
+  OL_ASSIGN_OR_RETURN(Lease lease, Acquire());
+  // Two index ranges (schema v9), each cut to `limit`, merged by period end.
+  OL_ASSIGN_OR_RETURN(
+      Rows r, (*lease).Query("SELECT doc FROM ((SELECT id, doc, renewal_expires_at AS at FROM "
+                             "packages WHERE renewal_due_at <= $1 ORDER BY renewal_due_at LIMIT "
+                             "$3) UNION ALL (SELECT id, doc, renewal_expires_at AS at FROM "
+                             "packages WHERE renewal_expires_at <= $2 AND (renewal_due_at IS NULL "
+                             "OR renewal_due_at > $1) ORDER BY renewal_expires_at LIMIT $3)) AS s "
+                             "ORDER BY at, id COLLATE \"C\" LIMIT $3",
+                             Params().Add(due_by).Add(expired_by).Add(limit)));
+  std::vector<QuotePackage> out;
+  for (int i = 0; i < r.size(); ++i) {
+    OL_ASSIGN_OR_RETURN(QuotePackage pkg, DecodePackage(r.Text(i, 0)));
+    out.push_back(std::move(pkg));
+  }
+  return out;
 }
 
 Result<BookingPage> PostgresStore::ListBookings(std::string_view partner, std::int64_t limit,

@@ -54,6 +54,8 @@ class PostgresStore final : public Store {
                                                  std::string_view id) override;
   Result<BookingPage> ListBookings(std::string_view partner, std::int64_t limit,
                                    std::int64_t offset) override;
+  Result<std::vector<QuotePackage>> ListRenewalsToSweep(Micros due_by, Micros expired_by,
+                                                        std::int64_t limit) override;
   Result<std::vector<LedgerEvent>> ListEvents(std::string_view partner, std::int64_t after_seq,
                                               std::int64_t limit) override;
   Result<std::int64_t> CountEvents(EventKind kind) override;

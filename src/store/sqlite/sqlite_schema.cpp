@@ -279,6 +279,28 @@ ON CONFLICT(day, partner, policy_type, price_band, country, currency) DO UPDATE 
   renewal_opt_outs = renewal_opt_outs + excluded.renewal_opt_outs;
 )sql";
 
+// Version 9: what the renewal sweep has to do for each renewable booking
+// (service/renewal_sweep.h), kept by InsertPackage/UpdatePackage from the
+// package (domain/quote_package.h RenewalDueAt, RenewalExpiresAt) and
+// indexed, so a sweep reads only the bookings it acts on. The packages
+// written before get theirs from their documents, by the same rule.
+constexpr std::string_view kSchemaRenewalSweep = R"sql(
+ALTER TABLE packages ADD COLUMN renewal_due_at INTEGER;
+ALTER TABLE packages ADD COLUMN renewal_expires_at INTEGER;
+
+UPDATE packages SET renewal_expires_at = (
+  SELECT min(json_extract(q.value, '$.policy_end')) FROM json_each(packages.doc, '$.quotes') AS q
+  WHERE json_extract(q.value, '$.renewable') = 1 AND json_extract(q.value, '$.status') = 'CONFIRMED')
+WHERE status = 'CONFIRMED' AND json_extract(doc, '$.renewal_expired_at') IS NULL;
+UPDATE packages SET renewal_due_at = renewal_expires_at
+WHERE renewal_expires_at IS NOT NULL AND json_extract(doc, '$.renewal_opted_out_at') IS NULL
+  AND coalesce(json_extract(doc, '$.renewal_due_sent_for'), -1) != renewal_expires_at;
+
+CREATE INDEX packages_renewal_due ON packages(renewal_due_at) WHERE renewal_due_at IS NOT NULL;
+CREATE INDEX packages_renewal_expires ON packages(renewal_expires_at)
+  WHERE renewal_expires_at IS NOT NULL;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema: partners, api_keys, packages, events, idempotency", kSchemaV1},
     // The roll-ups of the events already written are replayed from them
@@ -293,6 +315,7 @@ constexpr Migration kMigrations[] = {
     {7, "email outbox: emails", kSchemaEmails},
     {8, "renewal roll-ups: rollups.renewal_offers/renewals/renewal_opt_outs",
      kSchemaRenewalRollups},
+    {9, "renewal sweep: packages.renewal_due_at/renewal_expires_at", kSchemaRenewalSweep},
 };
 
 }  // namespace

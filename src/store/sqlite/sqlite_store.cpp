@@ -230,8 +230,9 @@ class SqliteStore::Txn final : public WriteTxn {
     OL_RETURN_IF_ERROR(CheckPackage(pkg));
     OL_ASSIGN_OR_RETURN(Statement st,
                         c_->Prepare("INSERT INTO packages(id, partner, status, currency, "
-                                    "customer_country, created_at, updated_at, booked_at, doc) "
-                                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
+                                    "customer_country, created_at, updated_at, booked_at, doc, "
+                                    "renewal_due_at, renewal_expires_at) "
+                                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
     BindPackage(st, pkg);
     Status s = st.Run();
     if (s.code() == StatusCode::kConflict) {
@@ -246,7 +247,8 @@ class SqliteStore::Txn final : public WriteTxn {
     OL_ASSIGN_OR_RETURN(Statement st,
                         c_->Prepare("UPDATE packages SET status = ?3, currency = ?4, "
                                     "customer_country = ?5, created_at = ?6, updated_at = ?7, "
-                                    "booked_at = ?8, doc = ?9 WHERE id = ?1 AND partner = ?2"));
+                                    "booked_at = ?8, doc = ?9, renewal_due_at = ?10, "
+                                    "renewal_expires_at = ?11 WHERE id = ?1 AND partner = ?2"));
     BindPackage(st, pkg);
     OL_RETURN_IF_ERROR(st.Run());
     if (c_->Changes() == 0) return Status::NotFound("no quote package " + pkg.id);
@@ -464,7 +466,9 @@ class SqliteStore::Txn final : public WriteTxn {
         .Bind(6, pkg.created_at)
         .Bind(7, pkg.updated_at)
         .Bind(8, pkg.booked_at)
-        .Bind(9, EncodePackage(pkg));
+        .Bind(9, EncodePackage(pkg))
+        .Bind(10, RenewalDueAt(pkg))
+        .Bind(11, RenewalExpiresAt(pkg));
   }
 
   Connection* c_;
@@ -794,6 +798,29 @@ Result<BookingPage> SqliteStore::ListBookings(std::string_view partner, std::int
     page.results.push_back(std::move(pkg));
   }
   return page;
+}
+
+Result<std::vector<QuotePackage>> SqliteStore::ListRenewalsToSweep(Micros due_by, Micros expired_by,
+                                                                   std::int64_t limit) {
+  OL_ASSIGN_OR_RETURN(ReaderPool::Lease lease, readers_->Acquire());
+  // Two index ranges (schema v9), each cut to `limit`, merged by period end.
+  OL_ASSIGN_OR_RETURN(
+      Statement st,
+      (*lease).Prepare("SELECT doc FROM (SELECT * FROM (SELECT id, doc, renewal_expires_at AS at "
+                       "FROM packages WHERE renewal_due_at <= ?1 ORDER BY renewal_due_at "
+                       "LIMIT ?3) UNION ALL SELECT * FROM (SELECT id, doc, renewal_expires_at AS "
+                       "at FROM packages WHERE renewal_expires_at <= ?2 AND (renewal_due_at IS "
+                       "NULL OR renewal_due_at > ?1) ORDER BY renewal_expires_at LIMIT ?3)) "
+                       "ORDER BY at, id LIMIT ?3"));
+  st.Bind(1, due_by).Bind(2, expired_by).Bind(3, limit);
+  std::vector<QuotePackage> out;
+  for (;;) {
+    OL_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    OL_ASSIGN_OR_RETURN(QuotePackage pkg, DecodePackage(st.Text(0)));
+    out.push_back(std::move(pkg));
+  }
+  return out;
 }
 
 Result<std::vector<LedgerEvent>> SqliteStore::ListEvents(std::string_view partner,

@@ -99,6 +99,8 @@ class SqliteStore final : public Store {
   // limit < 0 means no limit (limit 0: only the count); offset < 0 is 0.
   Result<BookingPage> ListBookings(std::string_view partner, std::int64_t limit,
                                    std::int64_t offset) override;
+  Result<std::vector<QuotePackage>> ListRenewalsToSweep(Micros due_by, Micros expired_by,
+                                                        std::int64_t limit) override;
   // Events of `partner` (of every partner when `partner` is empty) with
   // seq > after_seq, in seq order; limit <= 0 means no limit.
   Result<std::vector<LedgerEvent>> ListEvents(std::string_view partner, std::int64_t after_seq,
