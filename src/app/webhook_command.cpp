@@ -2,7 +2,11 @@
 // webhooks list|retry` (docs/webhooks.md).
 #include "app/webhook_command.h"
 
+#include <sys/stat.h>
+
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,6 +28,7 @@ struct WebhookOptions {
   std::string url;
   std::string key;
   std::string secret;
+  std::string secret_file;  // set-webhook --secret-file PATH, "-" = stdin
   std::string events;
   std::string partner;  // webhooks list/retry --partner
   std::string status;
@@ -48,6 +53,39 @@ std::string Joined(const std::vector<std::string>& names) {
   std::string out;
   for (const auto& n : names) out += (out.empty() ? "" : ",") + n;
   return out;
+}
+
+// The listener's secret from `path` ("-": standard input), surrounding
+// whitespace removed. Like --master-key-file, a file group or others may
+// read or write is refused: the secret would not be the partner's alone.
+Result<std::string> ReadSecretFile(const std::string& path) {
+  std::string text;
+  if (path == "-") {
+    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  } else {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+      return Status::Invalid("--secret-file: cannot read " + path);
+    }
+    if (!S_ISREG(st.st_mode)) return Status::Invalid("--secret-file: " + path + " is not a file");
+    if ((st.st_mode & 077) != 0) {
+      return Status::Invalid("--secret-file: " + path +
+                             " may be read or written by group or others; make it private: "
+                             "chmod 600 " +
+                             path);
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Status::Invalid("--secret-file: cannot read " + path);
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  const std::size_t first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) {
+    return Status::Invalid(
+        "--secret-file: " + (path == "-" ? std::string("standard input") : path) +
+        " holds no secret");
+  }
+  const std::size_t last = text.find_last_not_of(" \t\r\n");
+  return text.substr(first, last - first + 1);
 }
 
 Status CheckUrl(const std::string& url) {
@@ -140,10 +178,18 @@ void AddPartnerWebhookCommands(CLI::App* partner) {
   set->add_option("--key", o->key,
                   "The key the partner gave for its listener: sent as keyId and X-Api-Key")
       ->required();
-  set->add_option("--secret", o->secret,
-                  "The listener's HMAC secret (stored encrypted with the master key when one is "
-                  "configured; never shown again)")
-      ->required();
+  CLI::Option* secret =
+      set->add_option("--secret", o->secret,
+                      "The listener's HMAC secret (stored encrypted with the master key when one "
+                      "is configured; never shown again). Visible to `ps` while the command "
+                      "runs: prefer --secret-file");
+  CLI::Option* secret_file =
+      set->add_option("--secret-file", o->secret_file,
+                      "Read the listener's secret from this file instead (surrounding whitespace "
+                      "removed; refused when group or others may read it: chmod 600), or from "
+                      "standard input with '-'");
+  secret->excludes(secret_file);
+  secret_file->excludes(secret);
   set->add_option("--events", o->events, "Comma-separated events to send: " + events_help)
       ->required();
   AddDbOption(set, o->db);
@@ -152,7 +198,14 @@ void AddPartnerWebhookCommands(CLI::App* partner) {
     const std::string what = "partner set-webhook";
     if (Status s = CheckUrl(o->url); !s.ok()) Fail(what, s);
     if (o->key.empty()) Fail(what, Status::Invalid("--key is empty"));
-    if (o->secret.empty()) Fail(what, Status::Invalid("--secret is empty"));
+    if (!o->secret_file.empty()) {
+      auto read = ReadSecretFile(o->secret_file);
+      if (!read.ok()) Fail(what, read.status());
+      o->secret = std::move(*read);
+    } else if (o->secret.empty()) {
+      Fail(what, Status::Invalid("give the listener's secret: --secret-file PATH (or - for "
+                                 "standard input), or --secret"));
+    }
     auto events = ParseWebhookEvents(o->events);
     if (!events.ok()) Fail(what, Status::Invalid("--events: " + events.status().message()));
     auto box = LoadMasterKey(o->master_key_file);
