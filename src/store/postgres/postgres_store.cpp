@@ -10,9 +10,9 @@
 #include "store/package_codec.h"
 #include "store/postgres/pg_conn.h"
 #include "store/postgres/postgres_audit.h"
+#include "store/postgres/postgres_emails.h"
 #include "store/postgres/postgres_rollups.h"
 #include "store/postgres/postgres_schema.h"
-#include "store/postgres/postgres_emails.h"
 #include "store/postgres/postgres_webhooks.h"
 
 namespace offerledger {

@@ -1128,7 +1128,8 @@ Result<std::vector<ClaimedEmail>> SqliteStore::ClaimEmails(Micros now, Micros le
   std::vector<ClaimedEmail> claimed;
   const std::string claim = NewUuid();
   Status s = Submit([&](Txn& txn) -> Status {
-    OL_ASSIGN_OR_RETURN(claimed, sqlite::ClaimDueEmails(txn.connection(), now, lease, limit, claim));
+    OL_ASSIGN_OR_RETURN(claimed,
+                        sqlite::ClaimDueEmails(txn.connection(), now, lease, limit, claim));
     return Status::Ok();
   });
   if (!s.ok()) return s;
