@@ -85,6 +85,17 @@ TEST_F(Emails, WithoutSmtpTheEmailIsRecordedWithItsLedgerEvent) {
   const CommandResult text = RunOfferledger({"emails", "list", "--db", env_.db_url()});
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_NE(text.out.find("recorded"), std::string::npos) << text.out;
+
+  // `emails retry` queues a recorded email (a server with --smtp-url would
+  // send it); a pending one is not retried again.
+  const std::string email_id = Str(listed[0], {"id"});
+  const CommandResult retry = RunOfferledger({"emails", "retry", email_id, "--db", env_.db_url()});
+  EXPECT_EQ(retry.exit_code, 0) << retry.err;
+  EXPECT_EQ(List({"--status", "pending"}).size(), 1u);
+  const CommandResult again = RunOfferledger({"emails", "retry", email_id, "--db", env_.db_url()});
+  EXPECT_EQ(again.exit_code, 2) << again.err;
+  const CommandResult neither = RunOfferledger({"emails", "retry", "--db", env_.db_url()});
+  EXPECT_EQ(neither.exit_code, 2) << "neither an ID nor --all-dead";
   server->Terminate();
 }
 
