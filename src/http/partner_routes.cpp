@@ -131,7 +131,8 @@ void PartnerRoutes::HandleRoute(const HttpRequest& req, const Route& route, Http
 
 void PartnerRoutes::HandleAsync(HttpRequest req, Respond respond) {
   const Route route = MatchRoute(req.method, req.target);
-  if (route.admin || route.kind != RouteKind::kOptOut) {
+  const bool async = route.kind == RouteKind::kOptOut || route.kind == RouteKind::kCreateQuote;
+  if (route.admin || !async) {
     HttpResponse res;
     HandleRoute(req, route, res);  // the route is matched once
     return respond(std::move(res));
@@ -139,15 +140,21 @@ void PartnerRoutes::HandleAsync(HttpRequest req, Respond respond) {
   HttpResponse res;
   std::optional<PartnerCall> call = AdmitPartnerCall(req, route, res);
   if (!call) return respond(std::move(res));
-  if (Status s = CheckEmptyPayload(call->body); !s.ok()) {
-    SetError(res, s);
-    return respond(std::move(res));
+  if (route.kind == RouteKind::kOptOut) {
+    if (Status s = CheckEmptyPayload(call->body); !s.ok()) {
+      SetError(res, s);
+      return respond(std::move(res));
+    }
   }
-  api_.OptOutAsync(call->ctx, route.id, [respond = std::move(respond)](ApiReply reply) {
+  auto answer = [respond = std::move(respond)](ApiReply reply) {
     HttpResponse out;
     SetReply(out, std::move(reply));
     respond(std::move(out));
-  });
+  };
+  if (route.kind == RouteKind::kCreateQuote) {
+    return api_.CreateQuoteAsync(call->ctx, call->body, std::move(answer));
+  }
+  api_.OptOutAsync(call->ctx, route.id, std::move(answer));
 }
 
 bool PartnerRoutes::AdminAuthorized(const HttpRequest& req) const {

@@ -51,10 +51,10 @@ class PartnerRoutes {
                 RateLimiter* rate_limiter = nullptr);
 
   void Handle(const HttpRequest& req, HttpResponse& res);
-  // Handle() for HttpServer's asynchronous interface: an opt-out answers
-  // from the store's writer thread once its group commit is durable, so it
-  // holds no server thread while it waits (the hot path of issue 7); every
-  // other route answers before returning, through Handle().
+  // Handle() for HttpServer's asynchronous interface: an opt-out or a new
+  // quote answers from the store's writer thread once its group commit is
+  // durable, so it holds no server thread while it waits (the hot paths of
+  // issue 7); every other route answers before returning, through Handle().
   using Respond = std::function<void(HttpResponse)>;
   void HandleAsync(HttpRequest req, Respond respond);
 

@@ -184,20 +184,32 @@ Status PartnerApi::QueueBookingWebhook(WriteTxn& tx, std::string_view event,
                       [&] { return RenderBooking(pkg, partner, opts_.render); });
 }
 
+PartnerApi::Work PartnerApi::CreateQuoteWork(const RequestContext& ctx, QuotePackage pkg) {
+  std::vector<const Quote*> all;
+  for (const auto& q : pkg.quotes) all.push_back(&q);
+  std::vector<LedgerEvent> events = EventsFor(EventKind::kOffered, pkg, all, ctx.now);
+  std::string body = RenderQuotePackage(pkg, opts_.render);
+  // Copies inside: a retried unit of work must start from the same package.
+  return [this, pkg = std::move(pkg), events = std::move(events),
+          body = std::move(body)](WriteTxn& tx) -> Result<ApiReply> {
+    if (Status s = tx.InsertPackage(pkg); !s.ok()) return s;
+    if (Status s = AppendEvents(tx, *catalog_, events); !s.ok()) return s;
+    return ApiReply{201, body};
+  };
+}
+
 ApiReply PartnerApi::CreateQuote(const RequestContext& ctx, const json::value& body) {
   // Validation and pricing happen before the unit of work: they need no lock.
   auto pkg = NewPackage(ctx, body, /*instant=*/false, nullptr);
   if (!pkg.ok()) return ErrorReply(pkg.status());
-  return RunWrite(ctx, [&](WriteTxn& tx) -> Result<ApiReply> {
-    if (Status s = tx.InsertPackage(*pkg); !s.ok()) return s;
-    std::vector<const Quote*> all;
-    for (const auto& q : pkg->quotes) all.push_back(&q);
-    if (Status s = AppendEvents(tx, *catalog_, EventsFor(EventKind::kOffered, *pkg, all, ctx.now));
-        !s.ok()) {
-      return s;
-    }
-    return ApiReply{201, RenderQuotePackage(*pkg, opts_.render)};
-  });
+  return RunWrite(ctx, CreateQuoteWork(ctx, std::move(*pkg)));
+}
+
+void PartnerApi::CreateQuoteAsync(const RequestContext& ctx, const json::value& body,
+                                  ReplyFn reply) {
+  auto pkg = NewPackage(ctx, body, /*instant=*/false, nullptr);
+  if (!pkg.ok()) return reply(ErrorReply(pkg.status()));
+  RunWriteAsync(ctx, CreateQuoteWork(ctx, std::move(*pkg)), std::move(reply));
 }
 
 ApiReply PartnerApi::GetQuote(const RequestContext& ctx, std::string_view package_id) {

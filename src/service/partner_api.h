@@ -58,6 +58,10 @@ class PartnerApi {
   PartnerApi(Store& store, std::shared_ptr<const Catalog> catalog, PartnerApiOptions opts);
 
   ApiReply CreateQuote(const RequestContext& ctx, const boost::json::value& body);
+  // CreateQuote() without waiting for the commit, like OptOutAsync(): a
+  // quote holds no server thread while its group commit is made durable.
+  using ReplyFn = std::function<void(ApiReply)>;
+  void CreateQuoteAsync(const RequestContext& ctx, const boost::json::value& body, ReplyFn reply);
   ApiReply GetQuote(const RequestContext& ctx, std::string_view package_id);
   ApiReply UpdateQuote(const RequestContext& ctx, std::string_view package_id,
                        const boost::json::value& body);
@@ -68,7 +72,6 @@ class PartnerApi {
   ApiReply OptOut(const RequestContext& ctx, std::string_view package_id);
   // OptOut() without waiting for the commit: `reply` gets the same answer,
   // on the store's writer thread (Store::WriteAsync), so it must be quick.
-  using ReplyFn = std::function<void(ApiReply)>;
   void OptOutAsync(const RequestContext& ctx, std::string_view package_id, ReplyFn reply);
   ApiReply CreateBooking(const RequestContext& ctx, std::string_view package_id,
                          const boost::json::value& body);
@@ -136,6 +139,9 @@ class PartnerApi {
   static ApiReply Finish(const Status& committed, WriteOutcome& out);
   // The opt-out's unit of work (a copy of the id: it may outlive the request).
   Work OptOutWork(const RequestContext& ctx, std::string package_id);
+  // The unit of work of a new, priced package: its events and its answer are
+  // made before, off the store's writer thread, which is the serial part.
+  Work CreateQuoteWork(const RequestContext& ctx, QuotePackage pkg);
   Result<QuotePackage> LoadForUpdate(WriteTxn& tx, const RequestContext& ctx,
                                      std::string_view package_id);
   // Prices `requests` into quotes appended to `pkg`; field errors under "request.N".
