@@ -130,11 +130,19 @@ TEST(CrashConsistency, TwentySigkillsUnderLoadLoseNothingAcknowledged) {
     const auto it = outcomes.find(id);
     ASSERT_NE(it, outcomes.end()) << id << " was never asked for";
     const Outcome& o = it->second;
-    if (o.status == 204) EXPECT_EQ(status, "OPTED_OUT") << id << " lost its acknowledged opt-out";
-    if (o.status == 200) EXPECT_EQ(status, "CONFIRMED") << id << " lost its acknowledged booking";
+    if (o.status == 204) {
+      EXPECT_EQ(status, "OPTED_OUT") << id << " lost its acknowledged opt-out";
+    }
+    if (o.status == 200) {
+      EXPECT_EQ(status, "CONFIRMED") << id << " lost its acknowledged booking";
+    }
     // Nothing happened that was not asked.
-    if (o.op == Op::kOptOut) EXPECT_EQ(booked, 0) << id;
-    if (o.op == Op::kBook) EXPECT_EQ(opted_out, 0) << id;
+    if (o.op == Op::kOptOut) {
+      EXPECT_EQ(booked, 0) << id;
+    }
+    if (o.op == Op::kBook) {
+      EXPECT_EQ(opted_out, 0) << id;
+    }
   }
   // The server agrees with the rows for a sample of acknowledged ones.
   int checked = 0;

@@ -372,7 +372,9 @@ TEST(ReadOnlyDatabase, PostgresWritesAnswer503AndRecoverWithoutRestart) {
   while (attempts < 20 && status != 204) {
     ++attempts;
     status = client.Post("bookings/" + ids[1] + "/opt_out", "{}").status;
-    if (status != 204) EXPECT_EQ(status, 503);
+    if (status != 204) {
+      EXPECT_EQ(status, 503);
+    }
   }
   EXPECT_EQ(status, 204) << "after " << attempts << " attempts";
   EXPECT_EQ(client.Post("quotes/", CassetteQuoteBody()).status, 201);
