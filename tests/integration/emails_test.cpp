@@ -5,7 +5,11 @@
 // and record nothing; another partner's booking is a 404. Without
 // --smtp-url the email is recorded, not sent; with it, a tiny SMTP server
 // (smtp_listener.h) receives it rendered from the catalog's template, also
-// when it was down at first (retried, then delivered).
+// when it was down at first (retried, then delivered). A SIGKILL loses no
+// email: what was pending is delivered, once each, by the restarted server,
+// and a recorded one is still there.
+#include <map>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -256,6 +260,124 @@ TEST_F(Emails, ServeRefusesUnusableSmtpSettingsWithoutShowingThePassword) {
   EXPECT_NE(no_from.err.find("--smtp-from"), std::string::npos) << no_from.err;
   const CommandResult orphan = run({"--smtp-from", "a@b.c"});
   EXPECT_EQ(orphan.exit_code, 2) << orphan.err;
+}
+
+// The email is committed with the request (docs/emails.md, "At least once"):
+// a server SIGKILLed while the SMTP server is down leaves its emails pending,
+// and the server restarted on the same database delivers each of them. No
+// SMTP server accepted any before the kill, so each arrives exactly once.
+TEST_F(Emails, EmailsSurviveAKillWhileTheSmtpServerIsDown) {
+  SmtpListener smtp;
+  const std::uint16_t port = smtp.Start();
+  ASSERT_NE(port, 0);
+  smtp.Stop();  // down: connections are refused
+  const Credentials a = env_.AddPartner("EMK");
+  // A short send timeout keeps the lease a killed sender may hold short
+  // (8 x (timeout + 1 s)): the restarted server waits for it to run out.
+  const std::vector<std::string> smtp_args = {
+      "--smtp-url", smtp.url(),        "--smtp-from", "offers@insurer.test", "--email-retries",
+      "100",        "--email-backoff", "0.2",         "--smtp-timeout",      "0.5"};
+  auto server = env_.StartServer(smtp_args);
+  ASSERT_NE(server, nullptr);
+  Client c(server->port(), a);
+  std::set<std::string> booked;
+  for (int i = 0; i < 5; ++i) {
+    const std::string id = Str(c.InstantBooking(), {"id"});
+    ASSERT_FALSE(id.empty());
+    ASSERT_EQ(c.Post("bookings/" + id + "/send_email", "{}").status, 202);
+    booked.insert(id);
+  }
+  ASSERT_EQ(booked.size(), 5u);
+
+  // Every 202 came after its commit: five emails, all pending, none
+  // delivered. Wait until the sender has failed at each (the kill then hits
+  // emails with an attempt and a backoff recorded).
+  const auto limit = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  json::array before;
+  while (std::chrono::steady_clock::now() < limit) {
+    before = List();
+    bool all_tried = before.size() == 5;
+    for (const auto& e : before) all_tried = all_tried && Num(e, {"attempts"}) >= 1;
+    if (all_tried) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(before.size(), 5u) << server->stderr_text();
+  std::map<std::string, std::string> booking_of;  // email id -> booking
+  for (const auto& e : before) {
+    EXPECT_EQ(Str(e, {"status"}), "pending");
+    EXPECT_GE(Num(e, {"attempts"}), 1) << server->stderr_text();
+    booking_of[Str(e, {"id"})] = Str(e, {"booking_id"});
+  }
+  ASSERT_EQ(booking_of.size(), 5u) << "five emails, each with its own id";
+  std::set<std::string> listed_bookings;
+  for (const auto& [email, booking] : booking_of) listed_bookings.insert(booking);
+  EXPECT_EQ(listed_bookings, booked) << "one email per booking";
+  EXPECT_TRUE(List({"--status", "delivered"}).empty());
+  EXPECT_EQ(RequestedEvents(), "5");
+
+  server->Kill();
+  EXPECT_FALSE(server->running());
+  EXPECT_EQ(List({"--status", "pending"}).size(), 5u) << "the kill loses none";
+
+  ASSERT_EQ(smtp.Start(port), port);
+  auto restarted = env_.StartServer(smtp_args);
+  ASSERT_NE(restarted, nullptr);
+  ASSERT_TRUE(smtp.WaitFor(5)) << restarted->stderr_text();
+  ASSERT_TRUE(WaitForStatus("delivered", 5)) << restarted->stderr_text();
+  // Stop the sender, then the listener (it finishes the connection it
+  // serves): nothing more can arrive, so the count below is final.
+  restarted->Terminate();
+  smtp.Stop();
+
+  const json::array delivered = List({"--status", "delivered"});
+  EXPECT_EQ(delivered.size(), 5u);
+  for (const auto& e : delivered) EXPECT_GE(Num(e, {"attempts"}), 2) << "the failed ones count";
+  EXPECT_TRUE(List({"--status", "pending"}).empty());
+  EXPECT_TRUE(List({"--status", "dead"}).empty());
+
+  const auto got = smtp.received();
+  EXPECT_EQ(got.size(), 5u) << "each email exactly once";
+  std::map<std::string, int> times;  // email id -> messages received
+  for (const ReceivedMail& m : got) {
+    ASSERT_EQ(m.rcpt_to.size(), 1u);
+    EXPECT_EQ(m.rcpt_to[0], "melanie.martinez@test-xcover.com");
+    const std::string message_id = m.Header("message-id");
+    ASSERT_GT(message_id.size(), std::string("<@offerledger>").size()) << message_id;
+    const std::string email = message_id.substr(1, message_id.find('@') - 1);
+    ++times[email];
+    ASSERT_EQ(booking_of.count(email), 1u) << "an email of the killed server: " << message_id;
+    const std::string& booking = booking_of[email];
+    EXPECT_EQ(m.Header("x-offerledger-booking"), booking);
+    EXPECT_EQ(m.Header("subject"), "Your tickets are protected: booking " + booking);
+  }
+  EXPECT_EQ(times.size(), 5u) << "none lost";
+  for (const auto& [email, n] : times) EXPECT_EQ(n, 1) << "email " << email << " duplicated";
+}
+
+// SIGKILL right after the 202, without --smtp-url: the restarted server's
+// database still has the email, recorded, with its ledger event.
+TEST_F(Emails, ARecordedEmailSurvivesAKillRightAfterThe202) {
+  const Credentials a = env_.AddPartner("EML");
+  auto server = env_.StartServer();
+  ASSERT_NE(server, nullptr);
+  Client c(server->port(), a);
+  const std::string id = Str(c.InstantBooking(), {"id"});
+  ASSERT_FALSE(id.empty());
+  ASSERT_EQ(c.Post("bookings/" + id + "/send_email", R"({"event": "BOOKING_UPDATED"})").status,
+            202);
+  server->Kill();
+
+  auto restarted = env_.StartServer();
+  ASSERT_NE(restarted, nullptr);
+  const json::array listed = List();
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(Str(listed[0], {"status"}), "recorded");
+  EXPECT_EQ(Str(listed[0], {"booking_id"}), id);
+  EXPECT_EQ(Str(listed[0], {"event"}), "BOOKING_UPDATED");
+  EXPECT_EQ(Str(listed[0], {"recipient"}), "melanie.martinez@test-xcover.com");
+  EXPECT_EQ(Str(listed[0], {"subject"}), "Your booking " + id + " was updated");
+  EXPECT_EQ(RequestedEvents(), "1");
+  restarted->Terminate();
 }
 
 }  // namespace
