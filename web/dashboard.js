@@ -21,7 +21,8 @@
   const Z = 1.959964;  // the 97.5% quantile of the standard normal, as in docs/metrics.md
   const DAY_MS = 86400000;
   const COUNT_FIELDS = ['packages_offered', 'quotes_offered', 'booked', 'opted_out', 'not_selected',
-    'opt_out_events', 'no_answer', 'pending', 'cancelled'];
+    'opt_out_events', 'no_answer', 'pending', 'cancelled',
+    'renewal_offers', 'renewals', 'renewal_opt_outs'];
   const COLORS = {
     takeUp: '#1f6feb', optOut: '#d9480f', coverage: '#2f9e44', offers: 'rgba(97, 110, 124, 0.18)',
     bar: 'rgba(31, 111, 235, 0.75)', whisker: '#1f2933',
@@ -112,6 +113,7 @@
       take_up: rate(t.booked, t.quotes_offered),
       opt_out: rate(t.opted_out, t.quotes_offered),
       coverage: rate(answered, t.quotes_offered),
+      renewal_take_up: rate(t.renewals, t.renewal_offers),
     };
   }
 
@@ -685,6 +687,12 @@
     $('kpi-opt-out-ci').textContent = t.opt_out ? `95% CI ${ci(t.opt_out)}` : '';
     $('kpi-coverage').textContent = pct(t.coverage);
     $('kpi-coverage-ci').textContent = t.coverage ? `95% CI ${ci(t.coverage)}` : '';
+    // Renewals: offers of a next period, and the share of them renewed
+    // (docs/metrics.md#renewals); renewal opt-outs are the declines.
+    $('kpi-renewal-offers').textContent = String(t.renewal_offers);
+    $('kpi-renewal-detail').textContent = `${t.renewals} renewed, ${t.renewal_opt_outs} declined`;
+    $('kpi-renewal-take-up').textContent = pct(t.renewal_take_up);
+    $('kpi-renewal-take-up-ci').textContent = t.renewal_take_up ? `95% CI ${ci(t.renewal_take_up)}` : '';
   }
 
   function renderBandsTable(bands) {

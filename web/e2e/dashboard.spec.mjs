@@ -368,6 +368,10 @@ async function checkDashboard(page, apiBands, cohortDays) {
   assert.equal(await page.textContent('#kpi-take-up'), '30.0%');
   assert.equal(await page.textContent('#kpi-opt-out'), '25.0%');
   assert.equal(await page.textContent('#kpi-coverage'), '55.0%');
+  // No renewal yet: no offers, no rate.
+  assert.equal(await page.textContent('#kpi-renewal-offers'), '0');
+  assert.equal(await page.textContent('#kpi-renewal-detail'), '0 renewed, 0 declined');
+  assert.equal(await page.textContent('#kpi-renewal-take-up'), '–');
   log('charts and table show the seeded mix');
 }
 
@@ -399,6 +403,30 @@ async function checkFilters(page) {
   assert.equal(await page.textContent('#coverage-table tbody'), 'No offers in this period.');
   assert.equal(await page.textContent('#kpi-offers'), '0');
   log('filters: threshold, product, period and granularity');
+}
+
+// Renewals (issue 9): two renewable bookings offered a next period, one
+// renewed and one declined (the renewal opt-out); the page, reloaded with its
+// default filters, shows 2 renewal offers and a take-up of 50%.
+async function checkRenewals(page, url, credentials) {
+  const c = credentials['PARTNER-A'];
+  const client = new PartnerClient(url, c.partner, c.api_key, c.api_secret);
+  const renewed = await client.bookGadget();
+  await client.confirmRenewal(renewed, await client.quoteForRenewal(renewed));
+  const declined = await client.bookGadget();
+  await client.quoteForRenewal(declined);
+  await client.renewalOptOut(declined);
+
+  // A fresh load with the default filters (the last 30 days, every product);
+  // the token is in sessionStorage.
+  await page.goto('about:blank');
+  await page.goto(`${url}/admin/dashboard`);
+  await waitForRender(page, 0);
+  assert.equal(await page.textContent('#kpi-renewal-offers'), '2');
+  assert.equal(await page.textContent('#kpi-renewal-detail'), '1 renewed, 1 declined');
+  assert.equal(await page.textContent('#kpi-renewal-take-up'), '50.0%');
+  assert.match(await page.textContent('#kpi-renewal-take-up-ci'), /^95% CI /);
+  log('renewal offers and take-up');
 }
 
 // ---- the price optimizer ---------------------------------------------------------------------
@@ -618,8 +646,9 @@ async function main() {
     await page.screenshot({ path: shot, fullPage: true });
     log(`screenshot: ${shot}`);
     await checkFilters(page);
-    assert.deepEqual(problems, [], 'no console errors, page errors or external requests');
     await checkLogin(context, server.url);
+    await checkRenewals(page, server.url, credentials);  // after the checks of the 20 offers
+    assert.deepEqual(problems, [], 'no console errors, page errors or external requests');
     await checkOptimizer(args.bin, dir, context, args.artifacts);
     ok = true;
   } finally {

@@ -66,6 +66,43 @@ export class PartnerClient {
     return res.body;
   }
 
+  // One gadget_protection quote (the default catalog's renewable product),
+  // booked. Returns the booking id.
+  async bookGadget() {
+    const res = await this.call('POST', 'quotes/', {
+      request: [{
+        policy_type: 'gadget_protection',
+        policy_type_version: 1,
+        device_value: 599,
+        device_type: 'phone',
+        cover_start_date: '2030-01-01T00:00:00Z',
+      }],
+      currency: 'GBP',
+      customer_country: 'GB',
+    });
+    if (res.status !== 201) throw new Error(`gadget quote: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+    await this.book(res.body.id, res.body.quotes['0'].id);
+    return res.body.id;
+  }
+
+  // The renewal offer of a booking: its renewal_id.
+  async quoteForRenewal(bookingId) {
+    const res = await this.call('PATCH', `renewals/${bookingId}/quote_for_renewal/`);
+    if (res.status !== 200) throw new Error(`quote_for_renewal: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.renewal_id;
+  }
+
+  async confirmRenewal(bookingId, renewalId) {
+    const res = await this.call('POST', `renewals/${bookingId}/confirm/${renewalId}/`, {});
+    if (res.status !== 201) throw new Error(`confirm renewal: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+  }
+
+  // The renewal opt-out: the customer declines to renew.
+  async renewalOptOut(bookingId) {
+    const res = await this.call('POST', `renewals/${bookingId}/opt_out/`);
+    if (res.status !== 204) throw new Error(`renewal opt_out: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+  }
+
   async optOut(packageId) {
     const res = await this.call('POST', `bookings/${packageId}/opt_out`);
     if (res.status !== 204) throw new Error(`opt_out: HTTP ${res.status} ${JSON.stringify(res.body)}`);
