@@ -203,6 +203,18 @@ CachedLedgerInfo CachedLedger(const fs::path& dir, const std::string& name,
         MaxPackageRowid(info.path) == static_cast<std::int64_t>(count)) {
       info.reused = true;
       info.build_seconds = number("build_seconds");
+      // A ledger cached by an older build has an older schema: opening the
+      // store applies the missing migrations once (some rewrite every
+      // package row), so that the start-up measured later is a start-up,
+      // not a migration.
+      const auto t0 = Clock::now();
+      OpenStore(info.path).reset();
+      const double migrate_s = Seconds(Clock::now() - t0);
+      if (migrate_s > 1.0) {
+        std::printf("%s: brought up to the current schema in %.1f s (once)\n",
+                    info.path.c_str(), migrate_s);
+        std::fflush(stdout);
+      }
       return info;
     }
   }
