@@ -81,7 +81,7 @@ void Expect503(const HttpReply& r, const std::string& what, const std::string& k
   EXPECT_TRUE(ContainsI(message, kind_words)) << what << ": " << message;
   EXPECT_TRUE(ContainsI(message, "nothing was recorded")) << what << ": " << message;
   EXPECT_TRUE(ContainsI(message, "retry")) << what << ": " << message;
-  for (const std::string leak :
+  for (const std::string& leak :
        {db.string(), db.filename().string(), std::string("sqlite"), std::string("INSERT"),
         std::string("UPDATE"), std::string("errno")}) {
     EXPECT_FALSE(ContainsI(r.body, leak)) << what << " leaks '" << leak << "': " << r.body;
