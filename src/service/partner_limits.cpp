@@ -40,10 +40,14 @@ PartnerLimits::PartnerLimits(Store& store, RateLimiter& limiter, PartnerLimitOpt
 PartnerLimits::~PartnerLimits() { Stop(); }
 
 Micros PartnerLimits::heartbeat_ttl() const {
-  // Three missed refreshes before the others take this process for dead,
-  // and never less than a second (a slow database must not make a live
-  // process look gone).
-  return std::max<Micros>(3 * options_.refresh_interval, kMicrosPerSecond);
+  // Five missed refreshes before the others take this process for dead,
+  // and never less than three seconds: a process whose heartbeat waits for
+  // a pooled connection on a busy machine (or a slow database) must not look
+  // gone, or the others would each take a larger share and admit more than
+  // the limit together (seen with 1 s under a loaded CI run). A process that
+  // dies keeps its share reserved that long: the total is below the limit
+  // then, never above.
+  return std::max<Micros>(5 * options_.refresh_interval, 3 * kMicrosPerSecond);
 }
 
 std::int64_t PartnerLimits::processes() const {
