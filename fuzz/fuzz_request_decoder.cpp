@@ -37,6 +37,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (booking.ok()) CheckPolicyholderRoundTrip(booking.value().policyholder_json);
   (void)offerledger::DecodeCancel(v);
   (void)offerledger::CheckEmptyPayload(v);
+  (void)offerledger::DecodeBookingModification(v);
+  (void)offerledger::DecodeQuoteForUpdate(v);
+  (void)offerledger::DecodeInstalmentReports(v, 1'900'000'000'000'000);
+  (void)offerledger::DecodeEmailEvent(v);
   auto holder = offerledger::DecodePolicyholder(v, "policyholder");
   if (holder.ok()) CheckPolicyholderRoundTrip(holder.value());
   return 0;

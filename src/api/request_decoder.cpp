@@ -8,6 +8,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "common/time.h"
+#include "domain/email_template.h"
 
 namespace offerledger {
 
@@ -547,6 +548,27 @@ Result<CancelRequest> DecodeCancel(const json::value& body) {
 Status CheckEmptyPayload(const json::value& body) {
   if (body.is_null() || body.is_object()) return Status::Ok();
   return Status::BadRequest("This call takes no payload: send no body, {} or null.");
+}
+
+Result<std::string> DecodeEmailEvent(const boost::json::value& body) {
+  std::string event(kEmailBookingCreated);
+  if (body.is_null()) return event;
+  if (!body.is_object()) {
+    return Status::BadRequest("send_email takes no payload or a JSON object {\"event\": ...}.");
+  }
+  for (const auto& kv : body.get_object()) {
+    const std::string key(kv.key().data(), kv.key().size());
+    if (key != "event") {
+      return Status::Invalid("Unexpected field " + key + ".", {{key, "Unexpected field"}});
+    }
+    if (kv.value().is_null()) continue;
+    if (!kv.value().is_string()) {
+      return Status::Invalid("event must be one of " + EmailEventList() + ".",
+                             {{"event", "Expected a string."}});
+    }
+    event.assign(kv.value().get_string().data(), kv.value().get_string().size());
+  }
+  return event;
 }
 
 }  // namespace offerledger

@@ -97,4 +97,11 @@ Result<std::string> DecodePolicyholder(const boost::json::value& v, const std::s
 // Opt-out and confirmations take no payload: absent, null or an object.
 Status CheckEmptyPayload(const boost::json::value& body);
 
+// POST bookings/{id}/send_email: no payload, {} or null (BOOKING_CREATED), or
+// {"event": "..."}. Returns the event's name; whether the catalog knows it
+// and it fits the booking is the service's to say. An unexpected member or a
+// non-string event is kInvalid (XCover answers those with its list-shaped
+// 422), a body that is not an object kBadRequest.
+Result<std::string> DecodeEmailEvent(const boost::json::value& body);
+
 }  // namespace offerledger

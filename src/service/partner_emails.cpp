@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "api/request_decoder.h"
 #include "api/response_renderer.h"
 #include "domain/email_template.h"
 #include "domain/ids.h"
@@ -22,33 +23,11 @@ namespace {
 // {"type": "validation_error", "message": "An API error occurred.", "errors": ["..."]}.
 ApiReply ListError(const Status& s) { return {HttpStatusFor(s.code()), RenderListError(s), false}; }
 
-// The event named by the optional payload (absent, {} or null: BOOKING_CREATED).
-Result<std::string> EventOf(const json::value& body) {
-  std::string event(kEmailBookingCreated);
-  if (body.is_null()) return event;
-  if (!body.is_object()) {
-    return Status::BadRequest("send_email takes no payload or a JSON object {\"event\": ...}.");
-  }
-  for (const auto& kv : body.get_object()) {
-    const std::string key(kv.key().data(), kv.key().size());
-    if (key != "event") {
-      return Status::Invalid("Unexpected field " + key + ".", {{key, "Unexpected field"}});
-    }
-    if (kv.value().is_null()) continue;
-    if (!kv.value().is_string()) {
-      return Status::Invalid("event must be one of " + EmailEventList() + ".",
-                             {{"event", "Expected a string."}});
-    }
-    event.assign(kv.value().get_string().data(), kv.value().get_string().size());
-  }
-  return event;
-}
-
 }  // namespace
 
 ApiReply PartnerApi::SendEmail(const RequestContext& ctx, std::string_view package_id,
                                const json::value& body) {
-  auto event = EventOf(body);
+  auto event = DecodeEmailEvent(body);
   if (!event.ok()) {
     return event.status().code() == StatusCode::kInvalid ? ListError(event.status())
                                                          : ErrorReply(event.status());

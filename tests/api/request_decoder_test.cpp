@@ -531,5 +531,34 @@ TEST(CheckEmptyPayloadTest, RefusesOtherValues) {
   }
 }
 
+// ---------------------------------------------------------------- send_email
+
+TEST(DecodeEmailEventTest, NoPayloadMeansTheBookingConfirmation) {
+  for (const char* body : {"", "null", "{}", R"({"event": null})"}) {
+    auto e = DecodeEmailEvent(*ParseJsonBody(body));
+    ASSERT_TRUE(e.ok()) << body << ": " << e.status().ToString();
+    EXPECT_EQ(*e, "BOOKING_CREATED") << body;
+  }
+  auto cancelled = DecodeEmailEvent(J(R"({"event": "BOOKING_CANCELLED"})"));
+  ASSERT_TRUE(cancelled.ok());
+  EXPECT_EQ(*cancelled, "BOOKING_CANCELLED");
+  // Any string is passed on: the service checks it against the catalog.
+  auto unknown = DecodeEmailEvent(J(R"({"event": "NO_SUCH_EVENT"})"));
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_EQ(*unknown, "NO_SUCH_EVENT");
+}
+
+TEST(DecodeEmailEventTest, Errors) {
+  Status extra = DecodeEmailEvent(J(R"({"event": "BOOKING_CREATED", "to": "x@y.z"})")).status();
+  EXPECT_EQ(extra.code(), StatusCode::kInvalid);
+  EXPECT_NE(extra.message().find("Unexpected field to"), std::string::npos) << extra.message();
+  Status number = DecodeEmailEvent(J(R"({"event": 3})")).status();
+  EXPECT_EQ(number.code(), StatusCode::kInvalid);
+  EXPECT_NE(number.message().find("BOOKING_CREATED"), std::string::npos) << number.message();
+  for (const char* body : {"[]", "\"BOOKING_CREATED\"", "1"}) {
+    EXPECT_EQ(DecodeEmailEvent(J(body)).status().code(), StatusCode::kBadRequest) << body;
+  }
+}
+
 }  // namespace
 }  // namespace offerledger
