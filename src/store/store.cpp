@@ -39,7 +39,7 @@ Result<SchemaMigrationResult> MigrateSqlite(const std::string& path) {
                                30'000));
   // The same file settings SqliteStore::OpenSqlite makes, so a database
   // created here is what the store would have created.
-  OL_ASSIGN_OR_RETURN(std::string mode, conn->QueryText("PRAGMA journal_mode=WAL"));
+  OL_ASSIGN_OR_RETURN(std::string mode, conn->EnableWal(30'000));
   if (mode != "wal") {
     return Status::Unavailable("cannot use WAL mode on SQLite database '" + path +
                                "' (journal_mode is '" + mode + "')");

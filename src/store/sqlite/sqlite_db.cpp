@@ -4,9 +4,11 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <filesystem>
 #include <limits>
 #include <system_error>
+#include <thread>
 #include <utility>
 
 namespace offerledger::sqlite {
@@ -195,6 +197,19 @@ Result<std::string> Connection::QueryText(std::string_view sql) {
   if (!row.ok()) return row.status();
   if (!*row) return Status::Internal("query returned no row: " + std::string(sql));
   return st->Text(0);
+}
+
+Result<std::string> Connection::EnableWal(int timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    auto mode = QueryText("PRAGMA journal_mode=WAL");
+    const int rc = sqlite3_extended_errcode(db_) & 0xff;
+    if (mode.ok() || (rc != SQLITE_BUSY && rc != SQLITE_LOCKED) ||
+        std::chrono::steady_clock::now() >= deadline) {
+      return mode;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
 }
 
 Result<Statement> Connection::Prepare(std::string_view sql) {

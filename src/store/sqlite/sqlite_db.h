@@ -92,6 +92,13 @@ class Connection {
   Status Exec(std::string_view sql, std::string_view what = {});
   // Runs a statement that returns one row with one text column (PRAGMAs).
   Result<std::string> QueryText(std::string_view sql);
+
+  // PRAGMA journal_mode=WAL; returns the mode now in force ("wal" unless the
+  // file cannot use it). When another process opens or migrates the same new
+  // file at the same moment, SQLite can answer the mode change with
+  // SQLITE_BUSY at once, without waiting in its busy handler; this retries
+  // for up to `timeout_ms` itself.
+  Result<std::string> EnableWal(int timeout_ms);
   // A cached prepared statement for `sql`, ready to bind. If the cached one is
   // still in use by a live handle, a one-off statement is prepared instead.
   Result<Statement> Prepare(std::string_view sql);

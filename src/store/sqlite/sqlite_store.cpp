@@ -11,9 +11,9 @@
 #include "store/sqlite/read_failure.h"
 #include "store/sqlite/sqlite_audit.h"
 #include "store/sqlite/sqlite_db.h"
+#include "store/sqlite/sqlite_emails.h"
 #include "store/sqlite/sqlite_rollups.h"
 #include "store/sqlite/sqlite_schema.h"
-#include "store/sqlite/sqlite_emails.h"
 #include "store/sqlite/sqlite_webhooks.h"
 #include "store/sqlite/wal_checkpointer.h"
 #include "store/sqlite/write_failure.h"
@@ -505,7 +505,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::OpenSqlite(const std::string& 
   OL_ASSIGN_OR_RETURN(
       std::unique_ptr<Connection> writer,
       Connection::Open(path, Connection::Mode::kReadWrite, options.busy_timeout_ms));
-  OL_ASSIGN_OR_RETURN(std::string mode, writer->QueryText("PRAGMA journal_mode=WAL"));
+  OL_ASSIGN_OR_RETURN(std::string mode, writer->EnableWal(options.busy_timeout_ms));
   if (mode != "wal") {
     return Status::Unavailable("cannot use WAL mode on SQLite database '" + path +
                                "' (journal_mode is '" + mode + "')");
