@@ -4,6 +4,8 @@
 #include <exception>
 #include <iostream>
 
+#include "service/outbox_loop.h"
+
 namespace offerledger {
 
 EmailSender::EmailSender(Store& store, Mailer& mailer, EmailSenderOptions options)
@@ -86,26 +88,8 @@ Result<int> EmailSender::RunOnce(Micros now) {
 }
 
 void EmailSender::Loop() {
-  for (;;) {
-    {
-      std::lock_guard lock(mu_);
-      if (stopping_) return;
-    }
-    auto sent = RunOnce(NowMicros());
-    if (!sent.ok()) {
-      if (!store_failing_) {
-        std::cerr << "offerledger: email sender cannot read the outbox (retrying): "
-                  << sent.status().message() << std::endl;
-      }
-      store_failing_ = true;
-    } else {
-      if (store_failing_) std::cerr << "offerledger: email sender reads the outbox again\n";
-      store_failing_ = false;
-      if (*sent > 0) continue;  // more may be due right away
-    }
-    std::unique_lock lock(mu_);
-    cv_.wait_for(lock, options_.poll, [&] { return stopping_; });
-  }
+  RunOutboxLoop(mu_, cv_, stopping_, options_.poll, "email sender", "the outbox",
+                [this](Micros now) { return RunOnce(now); });
 }
 
 }  // namespace offerledger

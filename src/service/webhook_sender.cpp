@@ -8,6 +8,7 @@
 #include "auth/hmac.h"
 #include "auth/http_date.h"
 #include "auth/signer.h"
+#include "service/outbox_loop.h"
 
 namespace offerledger {
 
@@ -130,26 +131,8 @@ Result<int> WebhookSender::RunOnce(Micros now) {
 }
 
 void WebhookSender::Loop() {
-  for (;;) {
-    {
-      std::lock_guard lock(mu_);
-      if (stopping_) return;
-    }
-    auto sent = RunOnce(NowMicros());
-    if (!sent.ok()) {
-      if (!store_failing_) {
-        std::cerr << "offerledger: webhook sender cannot read the queue (retrying): "
-                  << sent.status().message() << std::endl;
-      }
-      store_failing_ = true;
-    } else {
-      if (store_failing_) std::cerr << "offerledger: webhook sender reads the queue again\n";
-      store_failing_ = false;
-      if (*sent > 0) continue;  // more may be due right away
-    }
-    std::unique_lock lock(mu_);
-    cv_.wait_for(lock, options_.poll, [&] { return stopping_; });
-  }
+  RunOutboxLoop(mu_, cv_, stopping_, options_.poll, "webhook sender", "the queue",
+                [this](Micros now) { return RunOnce(now); });
 }
 
 }  // namespace offerledger

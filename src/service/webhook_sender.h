@@ -71,7 +71,6 @@ class WebhookSender {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
-  bool store_failing_ = false;  // say so on stderr once per episode
   std::thread thread_;
 };
 
