@@ -26,6 +26,7 @@
 #include "domain/ids.h"
 #include "domain/quote_package.h"
 #include "http/router.h"
+#include "store/package_codec.h"
 
 namespace ol = offerledger;
 namespace json = boost::json;
@@ -250,6 +251,30 @@ void BM_PriceAndRender(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_PriceAndRender);
+
+// The stored document of a one-quote package (store/package_codec.h): what
+// every write encodes on the SQLite writer thread (UpdatePackage), and what
+// every read and every write decodes (LoadPackage, GetPackage).
+void BM_EncodePackage(benchmark::State& state) {
+  const ol::QuotePackage pkg = OneQuotePackage(PriceOrDie(json::parse(kQuoteRequest).as_object()));
+  state.counters["doc_bytes"] = static_cast<double>(ol::EncodePackage(pkg).size());
+  for (auto _ : state) {
+    std::string doc = ol::EncodePackage(pkg);
+    benchmark::DoNotOptimize(doc);
+  }
+}
+BENCHMARK(BM_EncodePackage);
+
+void BM_DecodePackage(benchmark::State& state) {
+  const std::string doc =
+      ol::EncodePackage(OneQuotePackage(PriceOrDie(json::parse(kQuoteRequest).as_object())));
+  for (auto _ : state) {
+    auto pkg = ol::DecodePackage(doc);
+    if (!pkg.ok()) state.SkipWithError("the document does not decode");
+    benchmark::DoNotOptimize(pkg);
+  }
+}
+BENCHMARK(BM_DecodePackage);
 
 // The whole CPU path of POST quotes/ before the store: parse the body,
 // decode it, new package/quote ids and token, price, render.

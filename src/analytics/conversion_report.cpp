@@ -6,8 +6,8 @@
 #include <map>
 #include <tuple>
 
-#include "api/json_writer.h"
 #include "common/time.h"
+#include "domain/json_writer.h"
 #include "domain/money.h"
 #include "store/store.h"
 

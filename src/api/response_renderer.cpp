@@ -7,8 +7,8 @@
 
 #include <boost/json.hpp>
 
-#include "api/json_writer.h"
 #include "domain/instalments.h"
+#include "domain/json_writer.h"
 #include "domain/money.h"
 
 namespace offerledger {

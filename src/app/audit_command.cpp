@@ -7,8 +7,8 @@
 #include <iostream>
 #include <memory>
 
-#include "api/json_writer.h"
 #include "app/commands.h"
+#include "domain/json_writer.h"
 #include "store/store.h"
 
 namespace offerledger {

@@ -6,9 +6,9 @@
 #include <optional>
 #include <string>
 
-#include "api/json_writer.h"
 #include "app/commands.h"
 #include "common/time.h"
+#include "domain/json_writer.h"
 #include "store/store.h"
 
 namespace offerledger {

@@ -9,8 +9,8 @@
 #include <sstream>
 #include <string>
 
-#include "api/json_writer.h"
 #include "app/commands.h"
+#include "domain/json_writer.h"
 #include "store/ledger_copy.h"
 #include "store/store.h"
 

@@ -4,11 +4,11 @@
 #include <optional>
 #include <string>
 
-#include "api/json_writer.h"
 #include "app/audit_command.h"
 #include "app/commands.h"
 #include "app/webhook_command.h"
 #include "auth/master_key.h"
+#include "domain/json_writer.h"
 #include "service/partner_admin.h"
 #include "service/secret_sealing.h"
 #include "store/store.h"
@@ -25,7 +25,7 @@ struct PartnerOptions {
   bool json = false;
   std::string quote_rps;  // "" not given; else a number or "unlimited"
   std::string other_rps;
-  std::string master_key_file;  // "" not given: $OFFERLEDGER_MASTER_KEY, else none
+  std::string master_key_file;         // "" not given: $OFFERLEDGER_MASTER_KEY, else none
   std::string require_request_target;  // "on" or "off"
 };
 
@@ -177,7 +177,8 @@ void RegisterPartnerCommand(CLI::App& app) {
     }
     w.EndArray();
     if (o->json) std::cout << w.str() << std::endl;
-    if (!o->json && partners->empty()) std::cout << "no partners yet: offerledger partner add CODE\n";
+    if (!o->json && partners->empty())
+      std::cout << "no partners yet: offerledger partner add CODE\n";
   });
 
   CLI::App* set_limits = partner->add_subcommand(
@@ -249,13 +250,11 @@ void RegisterPartnerCommand(CLI::App& app) {
   set_auth->callback([o] {
     const bool on = o->require_request_target == "on";
     auto store = Open("set-auth", o->db);
-    if (Status s = PartnerAdmin(*store, nullptr, AdminActor("cli")).SetAuth(o->code, on);
-        !s.ok()) {
+    if (Status s = PartnerAdmin(*store, nullptr, AdminActor("cli")).SetAuth(o->code, on); !s.ok()) {
       Fail("set-auth", s);
     }
     std::cout << o->code << ": "
-              << (on ? "signatures must include (request-target)"
-                     : "date-only signatures accepted")
+              << (on ? "signatures must include (request-target)" : "date-only signatures accepted")
               << std::endl;
   });
 

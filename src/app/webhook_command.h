@@ -8,7 +8,7 @@
 #include <iosfwd>
 #include <string>
 
-#include "api/json_writer.h"
+#include "domain/json_writer.h"
 #include "store/store.h"
 
 namespace offerledger {

@@ -1,8 +1,8 @@
 #include "service/partner_admin.h"
 
-#include "api/json_writer.h"
 #include "common/status_macros.h"
 #include "domain/ids.h"
+#include "domain/json_writer.h"
 #include "service/secret_sealing.h"
 
 namespace offerledger {

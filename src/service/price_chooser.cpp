@@ -8,7 +8,7 @@
 #include <tuple>
 #include <utility>
 
-#include "api/json_writer.h"
+#include "domain/json_writer.h"
 
 namespace offerledger {
 

@@ -1,5 +1,7 @@
 #include "store/package_codec.h"
 
+#include "domain/json_writer.h"
+
 #include <boost/json.hpp>
 
 #include <limits>
@@ -14,62 +16,88 @@ namespace json = boost::json;
 namespace {
 
 // ----------------------------------------------------------------- encoding
+//
+// Written straight into one string with JsonWriter: the same members in the
+// same order as the document always had (a json::object built and then
+// serialised, before), without building the tree first. Encoding runs on the
+// SQLite writer thread for every change to a package, where it was ~9% of the
+// writer's CPU per opt-out (issue 7 profile, bench/README.md).
 
-json::value OptInt(const std::optional<std::int64_t>& v) {
-  return v ? json::value(*v) : json::value(nullptr);
+void OptInt(JsonWriter& w, const std::optional<std::int64_t>& v) {
+  if (v) {
+    w.Int(*v);
+  } else {
+    w.Null();
+  }
 }
 
-json::object EncodeQuote(const Quote& q) {
-  json::array plans;
-  for (const InstalmentPlan& p : q.instalment_plans) {
-    plans.emplace_back(json::object{{"name", p.name},
-                                    {"label", p.label},
-                                    {"instalments", p.instalments},
-                                    {"period_months", p.period_months}});
-  }
-  json::array payments;
-  for (const InstalmentPayment& p : q.instalment_payments) {
-    payments.emplace_back(json::object{{"number", p.number},
-                                       {"status", p.status},
-                                       {"attempted_at", p.attempted_at},
-                                       {"failures", p.failures}});
-  }
-  json::array taxes;
-  taxes.reserve(q.taxes.size());
+void EncodeQuote(JsonWriter& w, const Quote& q) {
+  w.BeginObject();
+  w.Key("id").String(q.id);
+  w.Key("policy_type").String(q.policy_type);
+  w.Key("policy_type_version").Int(q.policy_type_version);
+  w.Key("policy_name").String(q.policy_name);
+  w.Key("policy_code").String(q.policy_code);
+  w.Key("policy_version_id").String(q.policy_version_id);
+  w.Key("policy_group").String(q.policy_group);
+  w.Key("fields_json").String(q.fields_json);
+  w.Key("policy_start").Int(q.policy_start);
+  w.Key("policy_end").Int(q.policy_end);
+  w.Key("status").String(QuoteStatusName(q.status));
+  w.Key("premium").Int(q.premium);
+  w.Key("taxes").BeginArray();
   for (const TaxLine& t : q.taxes) {
-    taxes.emplace_back(json::object{{"code", t.code}, {"amount", t.amount}});
+    w.BeginObject();
+    w.Key("code").String(t.code);
+    w.Key("amount").Int(t.amount);
+    w.EndObject();
   }
-  return json::object{
-      {"id", q.id},
-      {"policy_type", q.policy_type},
-      {"policy_type_version", q.policy_type_version},
-      {"policy_name", q.policy_name},
-      {"policy_code", q.policy_code},
-      {"policy_version_id", q.policy_version_id},
-      {"policy_group", q.policy_group},
-      {"fields_json", q.fields_json},
-      {"policy_start", q.policy_start},
-      {"policy_end", q.policy_end},
-      {"status", QuoteStatusName(q.status)},
-      {"premium", q.premium},
-      {"taxes", std::move(taxes)},
-      {"price", q.price},
-      {"cover_amount", q.cover_amount},
-      {"price_multiplier_nanos", q.price_multiplier_nanos},
-      {"content", json::object{{"title", q.content.title},
-                               {"description", q.content.description},
-                               {"optout_msg", q.content.optout_msg},
-                               {"disclaimer", q.content.disclaimer}}},
-      {"created_at", q.created_at},
-      {"updated_at", q.updated_at},
-      {"confirmed_at", OptInt(q.confirmed_at)},
-      {"cancelled_at", OptInt(q.cancelled_at)},
-      {"refund", q.refund},
-      {"renewable", q.renewable},
-      {"instalment_plans", std::move(plans)},
-      {"instalment_plan", q.instalment_plan},
-      {"instalment_payments", std::move(payments)},
-  };
+  w.EndArray();
+  w.Key("price").Int(q.price);
+  w.Key("cover_amount").Int(q.cover_amount);
+  w.Key("price_multiplier_nanos").Int(q.price_multiplier_nanos);
+  w.Key("content").BeginObject();
+  w.Key("title").String(q.content.title);
+  w.Key("description").String(q.content.description);
+  w.Key("optout_msg").String(q.content.optout_msg);
+  w.Key("disclaimer").String(q.content.disclaimer);
+  w.EndObject();
+  w.Key("created_at").Int(q.created_at);
+  w.Key("updated_at").Int(q.updated_at);
+  w.Key("confirmed_at");
+  OptInt(w, q.confirmed_at);
+  w.Key("cancelled_at");
+  OptInt(w, q.cancelled_at);
+  w.Key("refund").Int(q.refund);
+  w.Key("renewable").Bool(q.renewable);
+  w.Key("instalment_plans").BeginArray();
+  for (const InstalmentPlan& p : q.instalment_plans) {
+    w.BeginObject();
+    w.Key("name").String(p.name);
+    w.Key("label").String(p.label);
+    w.Key("instalments").Int(p.instalments);
+    w.Key("period_months").Int(p.period_months);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("instalment_plan").String(q.instalment_plan);
+  w.Key("instalment_payments").BeginArray();
+  for (const InstalmentPayment& p : q.instalment_payments) {
+    w.BeginObject();
+    w.Key("number").Int(p.number);
+    w.Key("status").String(p.status);
+    w.Key("attempted_at").Int(p.attempted_at);
+    w.Key("failures").Int(p.failures);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+}
+
+void EncodeQuotes(JsonWriter& w, const std::vector<Quote>& quotes) {
+  w.BeginArray();
+  for (const Quote& q : quotes) EncodeQuote(w, q);
+  w.EndArray();
 }
 
 // ----------------------------------------------------------------- decoding
@@ -270,62 +298,65 @@ Quote DecodeQuote(const json::object& obj, const std::string& where, std::string
 }  // namespace
 
 std::string EncodePackage(const QuotePackage& pkg) {
-  json::array quotes;
-  quotes.reserve(pkg.quotes.size());
-  for (const Quote& q : pkg.quotes) quotes.emplace_back(EncodeQuote(q));
-
-  json::value pending = nullptr;
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("v").Int(kPackageDocVersion);
+  w.Key("id").String(pkg.id);
+  w.Key("partner").String(pkg.partner);
+  w.Key("security_token").String(pkg.security_token);
+  w.Key("status").String(PackageStatusName(pkg.status));
+  w.Key("currency").String(pkg.currency);
+  w.Key("customer_country").String(pkg.customer_country);
+  w.Key("customer_region").String(pkg.customer_region);
+  w.Key("customer_language").String(pkg.customer_language);
+  w.Key("partner_transaction_id").OptString(pkg.partner_transaction_id);
+  w.Key("created_at").Int(pkg.created_at);
+  w.Key("updated_at").Int(pkg.updated_at);
+  w.Key("booked_at");
+  OptInt(w, pkg.booked_at);
+  w.Key("quotes");
+  EncodeQuotes(w, pkg.quotes);
+  w.Key("policyholder_json").String(pkg.policyholder_json);
+  w.Key("pending_cancellation");
   if (pkg.pending_cancellation) {
     const PendingCancellation& c = *pkg.pending_cancellation;
-    pending = json::object{
-        {"id", c.id}, {"created_at", c.created_at}, {"confirm_before", c.confirm_before}};
+    w.BeginObject();
+    w.Key("id").String(c.id);
+    w.Key("created_at").Int(c.created_at);
+    w.Key("confirm_before").Int(c.confirm_before);
+    w.EndObject();
+  } else {
+    w.Null();
   }
-  json::value update = nullptr;
+  w.Key("pending_update");
   if (pkg.pending_update) {
     const PendingUpdate& u = *pkg.pending_update;
-    json::array repriced;
-    for (const Quote& q : u.quotes) repriced.emplace_back(EncodeQuote(q));
-    update = json::object{{"id", u.id},
-                          {"created_at", u.created_at},
-                          {"confirm_before", u.confirm_before},
-                          {"quotes", std::move(repriced)}};
+    w.BeginObject();
+    w.Key("id").String(u.id);
+    w.Key("created_at").Int(u.created_at);
+    w.Key("confirm_before").Int(u.confirm_before);
+    w.Key("quotes");
+    EncodeQuotes(w, u.quotes);
+    w.EndObject();
+  } else {
+    w.Null();
   }
-  json::value transaction_id = nullptr;
-  if (pkg.partner_transaction_id) transaction_id = *pkg.partner_transaction_id;
-
-  json::object doc{
-      {"v", kPackageDocVersion},
-      {"id", pkg.id},
-      {"partner", pkg.partner},
-      {"security_token", pkg.security_token},
-      {"status", PackageStatusName(pkg.status)},
-      {"currency", pkg.currency},
-      {"customer_country", pkg.customer_country},
-      {"customer_region", pkg.customer_region},
-      {"customer_language", pkg.customer_language},
-      {"partner_transaction_id", std::move(transaction_id)},
-      {"created_at", pkg.created_at},
-      {"updated_at", pkg.updated_at},
-      {"booked_at", OptInt(pkg.booked_at)},
-      {"quotes", std::move(quotes)},
-      {"policyholder_json", pkg.policyholder_json},
-      {"pending_cancellation", std::move(pending)},
-      {"pending_update", std::move(update)},
-  };
   // Renewal state, only when there is some: most documents have none.
   if (pkg.pending_renewal) {
-    json::array renewed;
-    for (const Quote& q : pkg.pending_renewal->quotes) renewed.emplace_back(EncodeQuote(q));
-    doc["pending_renewal"] = json::object{{"id", pkg.pending_renewal->id},
-                                          {"created_at", pkg.pending_renewal->created_at},
-                                          {"quotes", std::move(renewed)}};
+    w.Key("pending_renewal").BeginObject();
+    w.Key("id").String(pkg.pending_renewal->id);
+    w.Key("created_at").Int(pkg.pending_renewal->created_at);
+    w.Key("quotes");
+    EncodeQuotes(w, pkg.pending_renewal->quotes);
+    w.EndObject();
   }
-  if (pkg.renewal_opted_out_at) doc["renewal_opted_out_at"] = *pkg.renewal_opted_out_at;
-  if (!pkg.renewed_from.empty()) doc["renewed_from"] = pkg.renewed_from;
-  if (!pkg.renewed_to.empty()) doc["renewed_to"] = pkg.renewed_to;
-  if (pkg.renewal_due_sent_for) doc["renewal_due_sent_for"] = *pkg.renewal_due_sent_for;
-  if (pkg.renewal_expired_at) doc["renewal_expired_at"] = *pkg.renewal_expired_at;
-  return json::serialize(doc);
+  if (pkg.renewal_opted_out_at) w.Key("renewal_opted_out_at").Int(*pkg.renewal_opted_out_at);
+  if (!pkg.renewed_from.empty()) w.Key("renewed_from").String(pkg.renewed_from);
+  if (!pkg.renewed_to.empty()) w.Key("renewed_to").String(pkg.renewed_to);
+  if (pkg.renewal_due_sent_for) w.Key("renewal_due_sent_for").Int(*pkg.renewal_due_sent_for);
+  if (pkg.renewal_expired_at) w.Key("renewal_expired_at").Int(*pkg.renewal_expired_at);
+  w.EndObject();
+  return w.Take();
 }
 
 Result<QuotePackage> DecodePackage(std::string_view doc) {

@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
 
 #include "store/sqlite_test_support.h"
 
@@ -72,6 +76,108 @@ TEST(PackageCodec, FullyPopulatedPackageRoundTrips) {
   ExpectSamePackage(p, *back);
   // Encoding is deterministic: a decoded package encodes to the same document.
   EXPECT_EQ(EncodePackage(*back), doc);
+}
+
+// The document is written by hand (JsonWriter), not by Boost.JSON: it must
+// still be the same document, member for member and in the same order, that
+// the earlier json::object encoder wrote -- which is what Boost.JSON's own
+// serialisation of the parsed text gives back. Controls, quotes, backslashes
+// and non-ASCII text included; a package with every renewal member too.
+TEST(PackageCodec, DocumentIsCanonicalJsonInTheStoredOrder) {
+  QuotePackage p = FullPackage();
+  p.quotes[0].instalment_plans = {{"monthly", "Monthly \x01", 12, 1}};
+  p.quotes[0].instalment_plan = "monthly";
+  p.quotes[0].instalment_payments = {{1, "paid", 1'633'069'900'000'000, 0}};
+  p.quotes[0].renewable = true;
+  p.pending_renewal = PendingRenewal{"R3NEW-0000-0000-RNW", 1'633'070'000'000'001, {p.quotes[1]}};
+  p.renewal_opted_out_at = 5;
+  p.renewed_from = "FROM0-00000-INS";
+  p.renewed_to = "TO000-00000-INS";
+  p.renewal_due_sent_for = 6;
+  p.renewal_expired_at = 7;
+  for (const QuotePackage& pkg : {FullPackage(), p}) {
+    const std::string doc = EncodePackage(pkg);
+    boost::system::error_code ec;
+    const boost::json::value parsed = boost::json::parse(doc, ec);
+    ASSERT_FALSE(ec) << ec.message() << "\n" << doc;
+    EXPECT_EQ(boost::json::serialize(parsed), doc);
+    const boost::json::object& o = parsed.as_object();
+    std::vector<std::string> keys;
+    for (const auto& kv : o) keys.emplace_back(kv.key());
+    std::vector<std::string> want = {"v",
+                                     "id",
+                                     "partner",
+                                     "security_token",
+                                     "status",
+                                     "currency",
+                                     "customer_country",
+                                     "customer_region",
+                                     "customer_language",
+                                     "partner_transaction_id",
+                                     "created_at",
+                                     "updated_at",
+                                     "booked_at",
+                                     "quotes",
+                                     "policyholder_json",
+                                     "pending_cancellation",
+                                     "pending_update"};
+    if (pkg.pending_renewal) {
+      for (const char* k : {"pending_renewal", "renewal_opted_out_at", "renewed_from", "renewed_to",
+                            "renewal_due_sent_for", "renewal_expired_at"}) {
+        want.emplace_back(k);
+      }
+    }
+    EXPECT_EQ(keys, want);
+    std::vector<std::string> quote_keys;
+    for (const auto& kv : o.at("quotes").as_array()[0].as_object()) {
+      quote_keys.emplace_back(kv.key());
+    }
+    EXPECT_EQ(quote_keys, (std::vector<std::string>{"id",
+                                                    "policy_type",
+                                                    "policy_type_version",
+                                                    "policy_name",
+                                                    "policy_code",
+                                                    "policy_version_id",
+                                                    "policy_group",
+                                                    "fields_json",
+                                                    "policy_start",
+                                                    "policy_end",
+                                                    "status",
+                                                    "premium",
+                                                    "taxes",
+                                                    "price",
+                                                    "cover_amount",
+                                                    "price_multiplier_nanos",
+                                                    "content",
+                                                    "created_at",
+                                                    "updated_at",
+                                                    "confirmed_at",
+                                                    "cancelled_at",
+                                                    "refund",
+                                                    "renewable",
+                                                    "instalment_plans",
+                                                    "instalment_plan",
+                                                    "instalment_payments"}));
+    EXPECT_EQ(o.at("quotes").as_array().size(), pkg.quotes.size());
+  }
+  const std::string doc = EncodePackage(p);
+  EXPECT_NE(doc.find(R"("renewal_expired_at":7})"), std::string::npos) << doc;
+  EXPECT_NE(doc.find(R"("label":"Monthly \u0001")"), std::string::npos) << doc;
+  auto back = DecodePackage(doc);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(EncodePackage(*back), doc);
+}
+
+// U+2028 and U+2029 are escaped (as in every body the API writes); they
+// decode back to the same characters.
+TEST(PackageCodec, LineSeparatorsAreEscapedAndDecodeBack) {
+  QuotePackage p = FullPackage();
+  p.customer_region = "a\u2028b\u2029c";
+  const std::string doc = EncodePackage(p);
+  EXPECT_NE(doc.find(R"("customer_region":"a\u2028b\u2029c")"), std::string::npos) << doc;
+  auto back = DecodePackage(doc);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->customer_region, p.customer_region);
 }
 
 TEST(PackageCodec, EmptyOptionalsRoundTripAsAbsent) {

@@ -1,6 +1,6 @@
 // JsonWriter and AppendJsonString: separators, escaping (RFC 8259 plus
 // U+2028/2029), money with the currency's exponent, raw insertion.
-#include "api/json_writer.h"
+#include "domain/json_writer.h"
 
 #include <gtest/gtest.h>
 

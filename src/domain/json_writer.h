@@ -1,4 +1,5 @@
-// JsonWriter: appends JSON text to a string, for response bodies.
+// JsonWriter: appends JSON text to a string: response bodies (api/) and the
+// stored package documents (store/package_codec.cpp).
 //
 // Why not boost::json::serialize? Money must appear as a JSON number with
 // exactly the currency's decimals ("total_price": 2.01, "limit": 10.00),
