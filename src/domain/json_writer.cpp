@@ -2,6 +2,8 @@
 
 #include <array>
 #include <charconv>
+#include <cstdint>
+#include <cstring>
 
 namespace offerledger {
 
@@ -16,6 +18,18 @@ constexpr std::array<bool, 256> kNeedsLook = [] {
   return t;
 }();
 
+// Whether any of the eight bytes of `w` is one kNeedsLook marks: below 0x20,
+// '"', '\\' or 0xE2 (the classic "has a zero byte" / "has a byte less than
+// n" bit tricks, exact for every byte value; n = 0x20 <= 0x80 as they need).
+constexpr bool AnyNeedsLook(std::uint64_t w) {
+  constexpr std::uint64_t k01 = 0x0101010101010101ULL;
+  constexpr std::uint64_t k80 = 0x8080808080808080ULL;
+  auto has_zero = [](std::uint64_t x) { return ((x - k01) & ~x & k80) != 0; };
+  const bool below_space = ((w - k01 * 0x20) & ~w & k80) != 0;
+  return below_space || has_zero(w ^ (k01 * '"')) || has_zero(w ^ (k01 * '\\')) ||
+         has_zero(w ^ (k01 * 0xE2));
+}
+
 // The inside of a JSON string literal for `s`.
 void AppendEscaped(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -24,6 +38,15 @@ void AppendEscaped(std::string& out, std::string_view s) {
     // Most characters are copied as they are: find the end of the run with
     // one table look-up per byte and append the run at once.
     const std::size_t run = i;
+    // Eight bytes at a time while none of them needs a look, then byte by
+    // byte up to the one that does: most text has long clean runs (Render
+    // and the stored documents spent ~5% of a get quote's CPU here).
+    while (i + 8 <= s.size()) {
+      std::uint64_t word;
+      std::memcpy(&word, s.data() + i, sizeof word);
+      if (AnyNeedsLook(word)) break;
+      i += 8;
+    }
     while (i < s.size() && !kNeedsLook[static_cast<unsigned char>(s[i])]) ++i;
     out.append(s.data() + run, i - run);
     if (i == s.size()) break;

@@ -306,5 +306,32 @@ TEST(JsonWriterTest, TopLevelScalars) {
   EXPECT_EQ(n.str(), "null");
 }
 
+// AppendJsonString scans eight bytes at a time: every byte value, at every
+// position of a word and across word boundaries, must be escaped exactly as
+// Boost.JSON's serialiser escapes it (the two agree on all but U+2028/2029,
+// which only a 0xE2 0x80 0xA8/0xA9 sequence forms; a lone 0xE2 is copied).
+TEST(JsonWriterTest, EveryByteAtEveryPositionEscapesAsBoostJson) {
+  for (int b = 1; b < 256; ++b) {
+    for (std::size_t len : {1u, 7u, 8u, 9u, 16u, 17u, 24u}) {
+      for (std::size_t pos = 0; pos < len; ++pos) {
+        std::string s(len, 'a');
+        s[pos] = static_cast<char>(b);
+        std::string ours;
+        AppendJsonString(ours, s);
+        ASSERT_EQ(ours, boost::json::serialize(boost::json::string(s)))
+            << "byte 0x" << std::hex << b << std::dec << " at " << pos << " of " << len;
+      }
+    }
+  }
+  // The separators themselves, at each position of a 20-byte string.
+  for (std::size_t pos = 0; pos + 3 <= 20; ++pos) {
+    std::string s(20, 'x');
+    s.replace(pos, 3, "\xe2\x80\xa8");
+    std::string ours;
+    AppendJsonString(ours, s);
+    EXPECT_EQ(ours, "\"" + std::string(pos, 'x') + "\\u2028" + std::string(17 - pos, 'x') + "\"");
+  }
+}
+
 }  // namespace
 }  // namespace offerledger
