@@ -3,9 +3,13 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include "app/audit_command.h"
 #include "app/commands.h"
@@ -39,7 +43,8 @@ struct ServeOptions {
   // PostgreSQL connections per process, at most; 0: --threads + 1.
   int db_pool_size = 0;
   std::string catalog;  // empty: the built-in default
-  int threads = 0;      // 0: derived from the cores
+  int threads = 0;      // workers; 0: derived from the cores
+  int io_threads = 0;   // SQLite's event-loop threads; 0: one per core, at least 2
   std::string public_url;
   int max_skew_seconds = 300;
   bool allow_sha1 = false;
@@ -160,9 +165,19 @@ int Serve(const ServeOptions& o) {
     return 2;
   }
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  // Handlers block while their write commits; more threads than cores let
-  // concurrent requests share one commit (group commit).
-  server_opts.threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(4u, 4 * cores));
+  // Workers run the requests that wait: a write for its group commit (more
+  // of them than cores let concurrent writes share one commit), and with
+  // PostgreSQL every query, on the network.
+  const int workers = o.threads > 0 ? o.threads : static_cast<int>(std::max(4u, 4 * cores));
+  const bool postgres_url = BackendOf(o.db).ok() && *BackendOf(o.db) == StoreBackend::kPostgres;
+  // With SQLite the event loop runs on one thread per core: reads answer at
+  // once, and an opt-out or a new quote waits for its commit without a
+  // thread; the other writes and the admin API go to the workers
+  // (PartnerRoutes::SetOffload). With PostgreSQL the workers are the event
+  // loop, as every request waits on the network.
+  server_opts.threads =
+      postgres_url ? workers
+                   : (o.io_threads > 0 ? o.io_threads : static_cast<int>(std::max(2u, cores)));
   server_opts.read_timeout = std::chrono::seconds(o.read_timeout_seconds);
   // TLS files are checked here, before the database is touched.
   if (o.tls_cert.empty() != o.tls_key.empty()) {
@@ -223,6 +238,10 @@ int Serve(const ServeOptions& o) {
   StoreOpenOptions store_opts;
   store_opts.pg_pool_size = o.db_pool_size > 0 ? o.db_pool_size : server_opts.threads + 1;
   const bool postgres = BackendOf(o.db).ok() && *BackendOf(o.db) == StoreBackend::kPostgres;
+  if (o.io_threads > 0 && postgres) {
+    std::cerr << "offerledger serve: note: --io-threads applies to SQLite only; with PostgreSQL "
+                 "the --threads workers serve the connections\n";
+  }
   if (o.db_pool_size > 0 && !postgres) {
     std::cerr << "offerledger serve: note: --db-pool-size applies to PostgreSQL only; the SQLite "
                  "store ignores it\n";
@@ -325,6 +344,14 @@ int Serve(const ServeOptions& o) {
 
   routes = std::make_unique<PartnerRoutes>(**store, *api, verifier_opts, api_opts.render.public_url,
                                            std::move(report_opts), &limiter);
+  // Declared after `server`, so destroyed (joined) before it.
+  std::optional<boost::asio::thread_pool> worker_pool;
+  if (!postgres) {
+    worker_pool.emplace(static_cast<std::size_t>(workers));
+    routes->SetOffload([&worker_pool](std::function<void()> work) {
+      boost::asio::post(*worker_pool, std::move(work));
+    });
+  }
 
   // Renewals fall due and expire by themselves: a sweep on its own thread
   // queues RENEWAL_DUE and RENEWAL_EXPIRED (each once; any number of
@@ -370,12 +397,18 @@ int Serve(const ServeOptions& o) {
             << " (db " << RedactDbUrl(o.db)
             << (postgres ? ", " + std::to_string(store_opts.pg_pool_size) + " db connections" : "")
             << ", catalog " << (o.catalog.empty() ? std::string("built-in") : o.catalog) << " with "
-            << (*catalog)->products().size() << " products, " << server_opts.threads
-            << " threads, admin API " << (admin_api ? "on" : "off") << ", pricing " << o.pricing
-            << " (" << o.optimizer_policy << "), emails "
+            << (*catalog)->products().size() << " products, "
+            << (postgres ? std::to_string(server_opts.threads) + " threads"
+                         : std::to_string(server_opts.threads) + " event-loop threads + " +
+                               std::to_string(workers) + " workers")
+            << ", admin API " << (admin_api ? "on" : "off") << ", pricing " << o.pricing << " ("
+            << o.optimizer_policy << "), emails "
             << (smtp ? "sent through " + smtp->url : std::string("recorded, not sent")) << ")"
             << std::endl;
   server.Run();
+  // The requests still with the workers (past the drain deadline) finish
+  // before the store closes under them.
+  if (worker_pool) worker_pool->join();
   (void)server_ptr;
   renewal_sweeper.Stop();  // before Close: it finishes the booking in hand
   webhook_sender.Stop();   // before Close: it finishes the POST in flight
@@ -406,7 +439,16 @@ void RegisterServeCommand(CLI::App& app) {
   cmd->add_option("--catalog", opts->catalog,
                   "Product catalog file (JSON, see docs/catalog.md); default: the built-in one")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--threads", opts->threads, "Worker threads (default: 4 per core, at least 4)")
+  cmd->add_option("--threads", opts->threads,
+                  "Worker threads, for the requests that wait: with SQLite the writes other than "
+                  "opt-outs and new quotes (each waits for its group commit) and the admin API; "
+                  "with PostgreSQL every request (default: 4 per core, at least 4)")
+      ->check(CLI::Range(1, 1024));
+  cmd->add_option("--io-threads", opts->io_threads,
+                  "SQLite only: event-loop threads, which read requests, check signatures, answer "
+                  "reads, and queue opt-outs and new quotes for their group commit without "
+                  "waiting (default: one per core, at least 2). With PostgreSQL the --threads "
+                  "workers are the event loop")
       ->check(CLI::Range(1, 1024));
   cmd->add_option("--public-url", opts->public_url,
                   "Base URL partners use to reach this server, for links in responses "

@@ -133,6 +133,21 @@ void PartnerRoutes::HandleAsync(HttpRequest req, Respond respond) {
   const Route route = MatchRoute(req.method, req.target);
   const bool async = route.kind == RouteKind::kOptOut || route.kind == RouteKind::kCreateQuote;
   if (route.admin || !async) {
+    if (offload_ && (route.admin || IsWriteRoute(route.kind))) {
+      return offload_([this, req = std::move(req), route, respond = std::move(respond)]() mutable {
+        HttpResponse res;
+        try {
+          HandleRoute(req, route, res);
+        } catch (const std::exception& e) {
+          // As the server does for a handler on its own threads.
+          std::cerr << "offerledger: handler failed: " << e.what() << "\n";
+          res = HttpResponse{};
+          res.status = 500;
+          res.body = R"({"type":"server_error","message":"Internal server error.","errors":{}})";
+        }
+        respond(std::move(res));
+      });
+    }
     HttpResponse res;
     HandleRoute(req, route, res);  // the route is matched once
     return respond(std::move(res));
@@ -308,8 +323,8 @@ std::optional<PartnerRoutes::PartnerCall> PartnerRoutes::AdmitPartnerCall(const 
         if (!found.ok()) return found.status();
         if (!found->has_value()) return std::optional<KeyRecord>{};
         const ApiKey& k = **found;
-        return std::optional<KeyRecord>(KeyRecord{k.partner, k.secret, k.revoked_at.has_value(),
-                                                  k.require_request_target});
+        return std::optional<KeyRecord>(
+            KeyRecord{k.partner, k.secret, k.revoked_at.has_value(), k.require_request_target});
       });
   if (!identity.ok()) {
     SetError(res, identity.status());

@@ -7,7 +7,9 @@
 // disk). When they are "EIO" or "ESTALE", reads of those files fail instead
 // (pread64, read) with that errno, and writes pass. The test creates and removes the control file
 // from outside the server, so the fault starts and ends (space "returns") while it runs. Other
-// files (the server's log, sockets) are never touched.
+// files (the server's log, sockets) are never touched. When the control file says "SLOW", nothing
+// fails: every fsync/fdatasync of those files takes kSlowSyncMicros longer (a commit that waits
+// on a slow disk; tests/integration/worker_threads_test.cpp).
 //
 // Why not a small tmpfs or chmod: CI runs the tests as root in a container,
 // where mount is not permitted and permissions do not stop root. The calls
@@ -30,6 +32,10 @@
 
 namespace {
 
+// FaultForPath's answer for "SLOW": not an errno (those are positive).
+constexpr int kSlowSync = -1;
+constexpr useconds_t kSlowSyncMicros = 2'000'000;
+
 // The errno to inject for `path`, or 0 to let the call through. EIO or
 // ESTALE (the control file says "EIO" or "ESTALE") fail reads only; ENOSPC
 // and EROFS fail writes only.
@@ -48,6 +54,7 @@ int FaultForPath(const char* path) {
     if (n == 5 && std::memcmp(word, "EROFS", 5) == 0) err = EROFS;
     if (n >= 3 && std::memcmp(word, "EIO", 3) == 0) err = EIO;
     if (n >= 5 && std::memcmp(word, "ESTAL", 5) == 0) err = ESTALE;
+    if (n >= 4 && std::memcmp(word, "SLOW", 4) == 0) err = kSlowSync;
     ::close(cfd);
   }
   return err;
@@ -84,12 +91,12 @@ Fn Next(const char* name) {
 
 }  // namespace
 
-#define OL_FAIL_IF_FAULTED(fd, ret)                   \
-  do {                                                \
-    if (int e = FaultFor(fd); e && !IsReadFault(e)) { \
-      errno = e;                                      \
-      return ret;                                     \
-    }                                                 \
+#define OL_FAIL_IF_FAULTED(fd, ret)                       \
+  do {                                                    \
+    if (int e = FaultFor(fd); e > 0 && !IsReadFault(e)) { \
+      errno = e;                                          \
+      return ret;                                         \
+    }                                                     \
   } while (0)
 
 #define OL_FAIL_READ_IF_FAULTED(fd, ret)        \
@@ -153,12 +160,14 @@ ssize_t pwritev(int fd, const struct iovec* iov, int count, off_t off) {
 
 int fsync(int fd) {
   static auto next = Next<int (*)(int)>("fsync");
+  if (FaultFor(fd) == kSlowSync) ::usleep(kSlowSyncMicros);
   OL_FAIL_IF_FAULTED(fd, -1);
   return next(fd);
 }
 
 int fdatasync(int fd) {
   static auto next = Next<int (*)(int)>("fdatasync");
+  if (FaultFor(fd) == kSlowSync) ::usleep(kSlowSyncMicros);
   OL_FAIL_IF_FAULTED(fd, -1);
   return next(fd);
 }
@@ -190,13 +199,13 @@ int fallocate64(int fd, int mode, off64_t off, off64_t len) {
 // posix_fallocate returns the error instead of setting errno.
 int posix_fallocate(int fd, off_t off, off_t len) {
   static auto next = Next<int (*)(int, off_t, off_t)>("posix_fallocate");
-  if (int e = FaultFor(fd)) return e;
+  if (int e = FaultFor(fd); e > 0) return e;
   return next(fd, off, len);
 }
 
 int posix_fallocate64(int fd, off64_t off, off64_t len) {
   static auto next = Next<int (*)(int, off64_t, off64_t)>("posix_fallocate64");
-  if (int e = FaultFor(fd)) return e;
+  if (int e = FaultFor(fd); e > 0) return e;
   return next(fd, off, len);
 }
 
