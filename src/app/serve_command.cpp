@@ -169,15 +169,15 @@ int Serve(const ServeOptions& o) {
   // of them than cores let concurrent writes share one commit), and with
   // PostgreSQL every query, on the network.
   const int workers = o.threads > 0 ? o.threads : static_cast<int>(std::max(4u, 4 * cores));
-  const bool postgres_url = BackendOf(o.db).ok() && *BackendOf(o.db) == StoreBackend::kPostgres;
+  const bool postgres = BackendOf(o.db).ok() && *BackendOf(o.db) == StoreBackend::kPostgres;
   // With SQLite the event loop runs on one thread per core: reads answer at
   // once, and an opt-out or a new quote waits for its commit without a
   // thread; the other writes and the admin API go to the workers
   // (PartnerRoutes::SetOffload). With PostgreSQL the workers are the event
   // loop, as every request waits on the network.
   server_opts.threads =
-      postgres_url ? workers
-                   : (o.io_threads > 0 ? o.io_threads : static_cast<int>(std::max(2u, cores)));
+      postgres ? workers
+               : (o.io_threads > 0 ? o.io_threads : static_cast<int>(std::max(2u, cores)));
   server_opts.read_timeout = std::chrono::seconds(o.read_timeout_seconds);
   // TLS files are checked here, before the database is touched.
   if (o.tls_cert.empty() != o.tls_key.empty()) {
@@ -237,7 +237,6 @@ int Serve(const ServeOptions& o) {
   // threads means a write never waits on a pool that only writers hold.
   StoreOpenOptions store_opts;
   store_opts.pg_pool_size = o.db_pool_size > 0 ? o.db_pool_size : server_opts.threads + 1;
-  const bool postgres = BackendOf(o.db).ok() && *BackendOf(o.db) == StoreBackend::kPostgres;
   if (o.io_threads > 0 && postgres) {
     std::cerr << "offerledger serve: note: --io-threads applies to SQLite only; with PostgreSQL "
                  "the --threads workers serve the connections\n";
