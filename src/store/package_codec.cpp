@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include <iterator>
 #include <limits>
 #include <optional>
 #include <string>
@@ -107,7 +108,7 @@ void EncodeQuotes(JsonWriter& w, const std::vector<Quote>& quotes) {
 class Fields {
  public:
   Fields(const json::object& obj, std::string where, std::string* error)
-      : obj_(obj), where_(std::move(where)), error_(error) {}
+      : obj_(obj), next_(obj.begin()), where_(std::move(where)), error_(error) {}
 
   void Str(std::string_view key, std::string& out) {
     const json::value* v = Find(key);
@@ -192,9 +193,17 @@ class Fields {
   bool ok() const { return error_->empty(); }
 
  private:
-  const json::value* Find(std::string_view key) const {
+  // The members are read in the order EncodePackage writes them, so the one
+  // after the last found is almost always the one asked for: one comparison
+  // instead of a look-up (which was a quarter of DecodePackage's time). A
+  // document in another order, or without the member, falls back to find().
+  const json::value* Find(std::string_view key) {
     if (!error_->empty()) return nullptr;
-    return obj_.if_contains(key);
+    if (next_ != obj_.end() && next_->key() == key) return &(next_++)->value();
+    const auto it = obj_.find(key);
+    if (it == obj_.end()) return nullptr;
+    next_ = std::next(it);
+    return &it->value();
   }
   static std::optional<std::int64_t> AsInt(const json::value& v) {
     if (v.is_int64()) return v.get_int64();
@@ -209,6 +218,7 @@ class Fields {
   }
 
   const json::object& obj_;
+  json::object::const_iterator next_;  // where the next member is expected
   std::string where_;
   std::string* error_;
 };
