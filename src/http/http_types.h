@@ -22,6 +22,11 @@ struct HttpRequest {
   std::optional<std::string_view> Header(std::string_view lower_name) const;
 };
 
+// The body of the 500 sent when a handler throws: nothing about the failure
+// (it goes to stderr), the usual error shape.
+inline constexpr std::string_view kHandlerFailedBody =
+    R"({"type":"server_error","message":"Internal server error.","errors":{}})";
+
 struct HttpResponse {
   int status = 200;
   std::string body;

@@ -143,7 +143,7 @@ void PartnerRoutes::HandleAsync(HttpRequest req, Respond respond) {
           std::cerr << "offerledger: handler failed: " << e.what() << "\n";
           res = HttpResponse{};
           res.status = 500;
-          res.body = R"({"type":"server_error","message":"Internal server error.","errors":{}})";
+          res.body = std::string(kHandlerFailedBody);
         }
         respond(std::move(res));
       });

@@ -293,7 +293,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       std::cerr << "offerledger: handler failed: " << e.what() << "\n";
       HttpResponse out;
       out.status = 500;
-      out.body = R"({"type":"server_error","message":"Internal server error.","errors":{}})";
+      out.body = std::string(kHandlerFailedBody);
       respond(std::move(out));
     }
   }
