@@ -1,26 +1,20 @@
 // A tiny SMTP server for the integration tests: a plain-socket listener on
-// 127.0.0.1 speaking just enough SMTP (220, EHLO/HELO, MAIL, RCPT, DATA with
-// dot-unstuffing, RSET, NOOP, QUIT) to capture each message offerledger's
-// email sender delivers -- nothing of offerledger's code. It can be stopped
-// (connections refused: the server is down) and started again on the same
-// port.
+// 127.0.0.1 (loopback_listener.h) speaking just enough SMTP (220, EHLO/HELO,
+// MAIL, RCPT, DATA with dot-unstuffing, RSET, NOOP, QUIT) to capture each
+// message offerledger's email sender delivers -- nothing of offerledger's
+// code. It can be stopped (connections refused: the server is down) and
+// started again on the same port.
 #pragma once
 
-#include <netinet/in.h>
 #include <poll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cctype>
-#include <chrono>
-#include <condition_variable>
-#include <cstdint>
 #include <map>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
+
+#include "integration/loopback_listener.h"
 
 namespace itest {
 
@@ -35,66 +29,13 @@ struct ReceivedMail {
   }
 };
 
-class SmtpListener {
+class SmtpListener : public LoopbackListener<ReceivedMail> {
  public:
-  ~SmtpListener() { Stop(); }
+  ~SmtpListener() override { Stop(); }
 
-  // Listens on `port` (0: a free one); returns the port, 0 on failure.
-  std::uint16_t Start(std::uint16_t port = 0) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    const int one = 1;
-    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(port);
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::listen(fd_, 16) != 0) {
-      ::close(fd_);
-      fd_ = -1;
-      return 0;
-    }
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    stop_ = false;
-    thread_ = std::thread([this] { Loop(); });
-    return port_;
-  }
-
-  // Closes the listening socket: connections are refused from now on.
-  void Stop() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
-  std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
-
-  std::vector<ReceivedMail> received() {
-    std::lock_guard lock(mu_);
-    return received_;
-  }
-
-  // Waits until `n` messages have arrived (true) or `limit` passed (false).
-  bool WaitFor(std::size_t n, std::chrono::seconds limit = std::chrono::seconds(60)) {
-    std::unique_lock lock(mu_);
-    return cv_.wait_for(lock, limit, [&] { return received_.size() >= n; });
-  }
+  std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port()); }
 
  private:
-  void Loop() {
-    while (!stop_) {
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, 50) <= 0) continue;
-      const int c = ::accept(fd_, nullptr, nullptr);
-      if (c < 0) continue;
-      Serve(c);
-      ::close(c);
-    }
-  }
-
   static void Say(int c, const std::string& line) {
     const std::string out = line + "\r\n";
     (void)!::write(c, out.data(), out.size());
@@ -130,7 +71,7 @@ class SmtpListener {
     return s;
   }
 
-  void Serve(int c) {
+  void Serve(int c) override {
     Say(c, "220 test-smtp ESMTP ready");
     std::string buffer, line;
     ReceivedMail mail;
@@ -162,9 +103,7 @@ class SmtpListener {
         if (!done) return;
         Parse(data, mail);
         Say(c, "250 OK queued");
-        std::lock_guard lock(mu_);
-        received_.push_back(mail);
-        cv_.notify_all();
+        Record(mail);
       } else if (verb == "RSET" || verb == "NOOP") {
         Say(c, "250 OK");
       } else if (verb == "QUIT") {
@@ -184,26 +123,10 @@ class SmtpListener {
     while (pos < head.size()) {
       std::size_t eol = head.find("\r\n", pos);
       if (eol == std::string::npos) eol = head.size();
-      const std::string h = head.substr(pos, eol - pos);
-      const std::size_t colon = h.find(':');
-      if (colon != std::string::npos) {
-        std::string name = h.substr(0, colon);
-        for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        std::string value = h.substr(colon + 1);
-        while (!value.empty() && value.front() == ' ') value.erase(0, 1);
-        mail.headers[name] = value;
-      }
+      AddHeader(head.substr(pos, eol - pos), mail.headers);
       pos = eol + 2;
     }
   }
-
-  int fd_ = -1;
-  std::uint16_t port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<ReceivedMail> received_;
 };
 
 }  // namespace itest

@@ -1,27 +1,21 @@
 // A partner's webhook listener for the integration tests: a plain-socket
-// HTTP server on 127.0.0.1 that records every POST and checks its signature
-// the way a partner's XCover webhook verifier does -- its own OpenSSL
-// HMAC-SHA256 over "date: <Date>", nothing of offerledger's code. It can be
-// stopped (connections refused: the listener is down) and started again on
-// the same port.
+// HTTP server on 127.0.0.1 (loopback_listener.h) that records every POST and
+// checks its signature the way a partner's XCover webhook verifier does -- its
+// own OpenSSL HMAC-SHA256 over "date: <Date>", nothing of offerledger's code.
+// It can be stopped (connections refused: the listener is down) and started
+// again on the same port.
 #pragma once
 
-#include <netinet/in.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <poll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#include <atomic>
-#include <chrono>
-#include <condition_variable>
-#include <cstdint>
 #include <map>
-#include <mutex>
 #include <string>
-#include <thread>
-#include <vector>
+#include <utility>
+
+#include "integration/loopback_listener.h"
 
 namespace itest {
 
@@ -37,70 +31,16 @@ struct ReceivedWebhook {
   }
 };
 
-class WebhookListener {
+class WebhookListener : public LoopbackListener<ReceivedWebhook> {
  public:
   WebhookListener(std::string key, std::string secret)
       : key_(std::move(key)), secret_(std::move(secret)) {}
-  ~WebhookListener() { Stop(); }
+  ~WebhookListener() override { Stop(); }
 
-  // Listens on `port` (0: a free one); returns the port, 0 on failure.
-  std::uint16_t Start(std::uint16_t port = 0) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    const int one = 1;
-    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(port);
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::listen(fd_, 16) != 0) {
-      ::close(fd_);
-      fd_ = -1;
-      return 0;
-    }
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    stop_ = false;
-    thread_ = std::thread([this] { Loop(); });
-    return port_;
-  }
-
-  // Closes the listening socket: connections are refused from now on.
-  void Stop() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
-  std::uint16_t port() const { return port_; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hooks"; }
-
-  std::vector<ReceivedWebhook> received() {
-    std::lock_guard lock(mu_);
-    return received_;
-  }
-
-  // Waits until `n` webhooks have arrived (true) or `limit` passed (false).
-  bool WaitFor(std::size_t n, std::chrono::seconds limit = std::chrono::seconds(60)) {
-    std::unique_lock lock(mu_);
-    return cv_.wait_for(lock, limit, [&] { return received_.size() >= n; });
-  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port()) + "/hooks"; }
 
  private:
-  void Loop() {
-    while (!stop_) {
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, 50) <= 0) continue;
-      const int c = ::accept(fd_, nullptr, nullptr);
-      if (c < 0) continue;
-      Serve(c);
-      ::close(c);
-    }
-  }
-
-  void Serve(int c) {
+  void Serve(int c) override {
     std::string data;
     char buf[8192];
     std::size_t header_end = std::string::npos;
@@ -127,9 +67,7 @@ class WebhookListener {
     w.signature_ok = Verify(w);
     const std::string reply = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
     (void)!::write(c, reply.data(), reply.size());
-    std::lock_guard lock(mu_);
-    received_.push_back(std::move(w));
-    cv_.notify_all();
+    Record(std::move(w));
   }
 
   static void Parse(const std::string& head, ReceivedWebhook& w) {
@@ -142,14 +80,7 @@ class WebhookListener {
     while (pos != std::string::npos && pos < head.size()) {
       const std::size_t start = pos + 2;
       pos = head.find("\r\n", start);
-      const std::string line = head.substr(start, pos == std::string::npos ? pos : pos - start);
-      const std::size_t colon = line.find(':');
-      if (colon == std::string::npos) continue;
-      std::string name = line.substr(0, colon);
-      for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      std::string value = line.substr(colon + 1);
-      while (!value.empty() && value.front() == ' ') value.erase(0, 1);
-      w.headers[name] = value;
+      AddHeader(head.substr(start, pos == std::string::npos ? pos : pos - start), w.headers);
     }
   }
 
@@ -195,13 +126,6 @@ class WebhookListener {
 
   const std::string key_;
   const std::string secret_;
-  int fd_ = -1;
-  std::uint16_t port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<ReceivedWebhook> received_;
 };
 
 }  // namespace itest
