@@ -155,6 +155,13 @@ void JsonWriter::OptString(const std::optional<std::string>& s) {
     Null();
   }
 }
+void JsonWriter::OptInt(const std::optional<std::int64_t>& v) {
+  if (v) {
+    Int(*v);
+  } else {
+    Null();
+  }
+}
 void JsonWriter::Int(std::int64_t v) {
   Separate();
   char buf[24];

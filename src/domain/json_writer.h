@@ -32,6 +32,7 @@ class JsonWriter {
 
   void String(std::string_view s);
   void OptString(const std::optional<std::string>& s);  // null when absent
+  void OptInt(const std::optional<std::int64_t>& v);    // null when absent
   void Int(std::int64_t v);
   void Bool(bool v);
   void Null();

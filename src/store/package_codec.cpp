@@ -24,14 +24,6 @@ namespace {
 // SQLite writer thread for every change to a package, where it was ~9% of the
 // writer's CPU per opt-out (issue 7 profile, bench/README.md).
 
-void OptInt(JsonWriter& w, const std::optional<std::int64_t>& v) {
-  if (v) {
-    w.Int(*v);
-  } else {
-    w.Null();
-  }
-}
-
 void EncodeQuote(JsonWriter& w, const Quote& q) {
   w.BeginObject();
   w.Key("id").String(q.id);
@@ -65,10 +57,8 @@ void EncodeQuote(JsonWriter& w, const Quote& q) {
   w.EndObject();
   w.Key("created_at").Int(q.created_at);
   w.Key("updated_at").Int(q.updated_at);
-  w.Key("confirmed_at");
-  OptInt(w, q.confirmed_at);
-  w.Key("cancelled_at");
-  OptInt(w, q.cancelled_at);
+  w.Key("confirmed_at").OptInt(q.confirmed_at);
+  w.Key("cancelled_at").OptInt(q.cancelled_at);
   w.Key("refund").Int(q.refund);
   w.Key("renewable").Bool(q.renewable);
   w.Key("instalment_plans").BeginArray();
@@ -322,8 +312,7 @@ std::string EncodePackage(const QuotePackage& pkg) {
   w.Key("partner_transaction_id").OptString(pkg.partner_transaction_id);
   w.Key("created_at").Int(pkg.created_at);
   w.Key("updated_at").Int(pkg.updated_at);
-  w.Key("booked_at");
-  OptInt(w, pkg.booked_at);
+  w.Key("booked_at").OptInt(pkg.booked_at);
   w.Key("quotes");
   EncodeQuotes(w, pkg.quotes);
   w.Key("policyholder_json").String(pkg.policyholder_json);

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -295,6 +296,15 @@ TEST(JsonWriterTest, TakeMovesTheText) {
   w.EndObject();
   const std::string text = w.Take();
   EXPECT_EQ(text, R"({"k":"v"})");
+}
+
+TEST(JsonWriterTest, OptionalIntegerIsNullWhenAbsent) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("a").OptInt(std::optional<std::int64_t>(-42));
+  w.Key("b").OptInt(std::nullopt);
+  w.EndObject();
+  EXPECT_EQ(w.str(), R"({"a":-42,"b":null})");
 }
 
 TEST(JsonWriterTest, TopLevelScalars) {
