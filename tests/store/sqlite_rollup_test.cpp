@@ -101,5 +101,81 @@ TEST(RollupMigrationTest, AVersionOneDatabaseGetsItsRollupsOnUpgrade) {
   EXPECT_EQ(*arms_recount, *arms);
 }
 
+LedgerEvent Ev(EventKind kind, const std::string& quote, const std::string& pkg, MinorUnits price,
+               const std::string& band, Micros at) {
+  LedgerEvent e;
+  e.kind = kind;
+  e.at = at;
+  e.offered_at = kDay0;
+  e.partner = "LLODT";
+  e.package_id = pkg;
+  e.quote_id = quote;
+  e.policy_type = "event_ticket_protection";
+  e.policy_type_version = 1;
+  e.policy_code = "MECG0001";
+  e.price = price;
+  e.premium = price - 100;
+  e.tax = 100;
+  e.currency = "GBP";
+  e.customer_country = "GB";
+  e.price_band = band;
+  e.price_multiplier_nanos = 1'000'000'000;
+  return e;
+}
+
+// Each offer_state row as text, in quote order.
+std::string OfferStateRows(RawDb& raw) {
+  return raw.Text(
+      "SELECT group_concat(r, char(10)) FROM (SELECT quote_id || '|' || package_id || '|' || "
+      "partner || '|' || day || '|' || policy_type || '|' || price_band || '|' || country || '|' "
+      "|| "
+      "currency || '|' || price || '|' || outcome || '|' || counts_package || '|' || "
+      "multiplier_nanos AS r FROM offer_state ORDER BY quote_id)");
+}
+
+// Events about known offers update offer_state in place (the opt-out path);
+// the rows they leave must be the rows a rebuild from the events writes.
+TEST(OfferStateTest, IncrementalUpdatesLeaveTheRowsARebuildWrites) {
+  TempDir dir;
+  auto store = testing::OpenTestStore(dir);
+  ASSERT_NE(store, nullptr);
+  const Micros t = kDay0 + kMicrosPerDay;
+  LedgerEvent repriced = Ev(EventKind::kRepriced, "q3", "P2", 900, "5-10", t);
+  repriced.price_multiplier_nanos = 1'200'000'000;
+  LedgerEvent cancelled = Ev(EventKind::kCancelled, "q1", "P1", 300, "2-5", t + 3);
+  cancelled.amount = 300;
+  const std::vector<std::vector<LedgerEvent>> batches = {
+      {Ev(EventKind::kOffered, "q1", "P1", 300, "2-5", kDay0),
+       Ev(EventKind::kOffered, "q2", "P1", 600, "5-10", kDay0),
+       Ev(EventKind::kOffered, "q3", "P2", 700, "5-10", kDay0),
+       Ev(EventKind::kOffered, "q4", "P3", 400, "2-5", kDay0),
+       Ev(EventKind::kOffered, "q5", "P4", 450, "2-5", kDay0)},
+      {repriced, Ev(EventKind::kOptedOut, "q4", "P3", 400, "2-5", t)},
+      {Ev(EventKind::kBooked, "q1", "P1", 300, "2-5", t + 1),
+       Ev(EventKind::kNotSelected, "q2", "P1", 600, "5-10", t + 1),
+       Ev(EventKind::kOptedOut, "q3", "P2", 900, "5-10", t + 1),
+       Ev(EventKind::kWithdrawn, "q5", "P4", 450, "2-5", t + 1)},
+      {Ev(EventKind::kBooked, "q4", "P3", 400, "2-5", t + 2), cancelled}};
+  for (const auto& batch : batches) {
+    Status s = store->Write([&](WriteTxn& txn) { return txn.AppendEvents(batch); });
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  RawDb raw(dir.File("store.db"));
+  const std::string incremental = OfferStateRows(raw);
+  // The outcomes and the new price and multiplier were written in place.
+  EXPECT_NE(incremental.find("q3|P2|LLODT|19000|event_ticket_protection|5-10|GB|GBP|900|"
+                             "opted_out|1|1200000000"),
+            std::string::npos)
+      << incremental;
+  EXPECT_NE(incremental.find("|booked|"), std::string::npos) << incremental;
+  EXPECT_NE(incremental.find("|withdrawn|"), std::string::npos) << incremental;
+
+  auto rebuilt = store->RebuildRollups([](MinorUnits price, const std::string&) {
+    return PriceBands{{200, 500, 1000}}.Label(price, 2);
+  });
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.status().ToString();
+  EXPECT_EQ(OfferStateRows(raw), incremental);
+}
+
 }  // namespace
 }  // namespace offerledger
