@@ -39,4 +39,38 @@ std::vector<std::string> SplitWebhookEvents(std::string_view stored) {
   return out;
 }
 
+namespace {
+
+Status CheckWebhookRetry(std::string_view id, std::string_view status) {
+  if (status != "dead") {
+    return Status::Invalid("webhook " + std::string(id) + " is " + std::string(status) +
+                           ", not dead: only dead webhooks are retried");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+const OutboxTable kWebhookOutbox = {
+    "webhooks", "webhook",
+    "id, partner, event, body, created_at, status, attempts, next_attempt_at, last_error, "
+    "delivered_at",
+    CheckWebhookRetry};
+
+OutboxOutcome StoredOutcome(const WebhookOutcome& o) {
+  return {o.id,
+          o.claim,
+          WebhookStatusName(o.status),
+          o.attempts,
+          o.next_attempt_at,
+          o.last_error,
+          o.status == WebhookStatus::kDelivered ? std::optional<Micros>(o.at) : std::nullopt};
+}
+
+OutboxFilter StoredFilter(const WebhookFilter& f) {
+  return {f.partner,
+          f.status ? std::optional<std::string_view>(WebhookStatusName(*f.status)) : std::nullopt,
+          f.limit};
+}
+
 }  // namespace offerledger

@@ -1,18 +1,16 @@
 #include "store/postgres/postgres_emails.h"
 
-#include <algorithm>
 #include <utility>
 
 #include "common/status_macros.h"
+#include "store/email_rows.h"
+#include "store/postgres/postgres_outbox.h"
 
 namespace offerledger::pg {
 
 namespace {
 
-constexpr std::string_view kEmailColumns =
-    "id, partner, booking_id, event, recipient, subject, body, created_at, status, attempts, "
-    "next_attempt_at, last_error, delivered_at";
-
+// Reads kEmailOutbox.columns.
 Result<Email> ReadEmail(const Rows& r, int i) {
   Email e;
   e.id = r.Text(i, 0);
@@ -60,118 +58,24 @@ Status InsertEmail(Connection& c, const Email& e) {
 
 Result<std::vector<ClaimedEmail>> ClaimDueEmails(Connection& c, Micros now, Micros lease, int limit,
                                                  const std::string& claim) {
-  // SKIP LOCKED: rows another process is claiming right now are left to it.
-  OL_ASSIGN_OR_RETURN(
-      Rows r, c.Query("WITH due AS (SELECT seq FROM emails WHERE status = 'pending' AND "
-                      "next_attempt_at <= $1 AND lease_until <= $1 ORDER BY next_attempt_at, seq "
-                      "LIMIT $2 FOR UPDATE SKIP LOCKED) "
-                      "UPDATE emails e SET lease_until = $3, claim = $4 FROM due "
-                      "WHERE e.seq = due.seq RETURNING e.id, e.partner, e.booking_id, e.event, "
-                      "e.recipient, e.subject, e.body, e.created_at, e.status, e.attempts, "
-                      "e.next_attempt_at, e.last_error, e.delivered_at, e.seq",
-                      Params().Add(now).Add(limit).Add(now + lease).Add(claim)));
-  std::vector<std::pair<std::int64_t, ClaimedEmail>> rows;
-  for (int i = 0; i < r.size(); ++i) {
-    OL_ASSIGN_OR_RETURN(Email e, ReadEmail(r, i));
-    rows.emplace_back(r.Int(i, 13), ClaimedEmail{std::move(e), claim, now + lease});
-  }
-  // RETURNING has no order: oldest first, as SQLite hands them out.
-  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
-    if (a.second.email.next_attempt_at != b.second.email.next_attempt_at) {
-      return a.second.email.next_attempt_at < b.second.email.next_attempt_at;
-    }
-    return a.first < b.first;
-  });
+  OL_ASSIGN_OR_RETURN(std::vector<Email> due, ClaimDueOutboxRows(c, kEmailOutbox, ReadEmail, now,
+                                                                 now + lease, limit, claim));
   std::vector<ClaimedEmail> out;
-  for (auto& [seq, ce] : rows) out.push_back(std::move(ce));
+  for (Email& e : due) out.push_back(ClaimedEmail{std::move(e), claim, now + lease});
   return out;
 }
 
 Status FinishEmail(Connection& c, const EmailOutcome& o) {
-  OL_ASSIGN_OR_RETURN(
-      Rows r,
-      c.Query("UPDATE emails SET status = $3, attempts = $4, next_attempt_at = $5, "
-              "last_error = $6, delivered_at = $7, lease_until = 0, claim = '' "
-              "WHERE id = $1 AND claim = $2 AND status = 'pending'",
-              Params()
-                  .Add(o.id)
-                  .Add(o.claim)
-                  .Add(EmailStatusName(o.status))
-                  .Add(o.attempts)
-                  .Add(o.next_attempt_at)
-                  .Add(o.last_error)
-                  .Add(o.status == EmailStatus::kDelivered ? std::optional<std::int64_t>(o.at)
-                                                           : std::nullopt)));
-  if (r.Affected() == 0) {
-    return Status::Conflict("email " + o.id + " is no longer held by this sender");
-  }
-  return Status::Ok();
+  return FinishOutboxRow(c, kEmailOutbox, StoredOutcome(o));
 }
 
 Result<std::vector<Email>> ReadEmails(Connection& c, const EmailFilter& filter) {
-  // NULL parameters switch a filter off, so there is one statement to prepare.
-  Params p;
-  if (filter.partner) {
-    p.Add(*filter.partner);
-  } else {
-    p.Null();
-  }
-  if (filter.status) {
-    p.Add(EmailStatusName(*filter.status));
-  } else {
-    p.Null();
-  }
-  if (filter.limit > 0) {
-    p.Add(filter.limit);
-  } else {
-    p.Null();
-  }
-  OL_ASSIGN_OR_RETURN(Rows r, c.Query("SELECT " + std::string(kEmailColumns) +
-                                          " FROM emails WHERE ($1::text IS NULL OR partner = $1) "
-                                          "AND ($2::text IS NULL OR status = $2) ORDER BY seq "
-                                          "DESC LIMIT $3",
-                                      p));
-  std::vector<Email> out;
-  for (int i = 0; i < r.size(); ++i) {
-    OL_ASSIGN_OR_RETURN(Email e, ReadEmail(r, i));
-    out.push_back(std::move(e));
-  }
-  return out;
+  return ListOutboxRows(c, kEmailOutbox, ReadEmail, StoredFilter(filter));
 }
 
 Result<std::int64_t> RetryEmails(Connection& c, std::string_view id,
                                  const std::optional<std::string>& partner, Micros now) {
-  if (!id.empty()) {
-    OL_ASSIGN_OR_RETURN(Rows r, c.Query("SELECT status, partner FROM emails WHERE id = $1 "
-                                        "FOR UPDATE",
-                                        Params().Add(id)));
-    if (r.size() == 0 || (partner && r.Text(0, 1) != *partner)) {
-      return Status::NotFound("no email " + std::string(id));
-    }
-    const std::string status = r.Text(0, 0);
-    if (status != "dead" && status != "recorded") {
-      return Status::Invalid("email " + std::string(id) + " is " + status +
-                             ": only dead or recorded emails are retried");
-    }
-    OL_ASSIGN_OR_RETURN(Rows u, c.Query("UPDATE emails SET status = 'pending', attempts = 0, "
-                                        "next_attempt_at = $1, lease_until = 0, claim = '' "
-                                        "WHERE id = $2",
-                                        Params().Add(now).Add(id)));
-    return u.Affected();
-  }
-  Params p;
-  p.Add(now);
-  if (partner) {
-    p.Add(*partner);
-  } else {
-    p.Null();
-  }
-  OL_ASSIGN_OR_RETURN(
-      Rows r, c.Query("UPDATE emails SET status = 'pending', attempts = 0, next_attempt_at = $1, "
-                      "lease_until = 0, claim = '' WHERE status = 'dead' AND ($2::text IS NULL OR "
-                      "partner = $2)",
-                      p));
-  return r.Affected();
+  return RetryOutboxRows(c, kEmailOutbox, id, partner, now);
 }
 
 }  // namespace offerledger::pg

@@ -1,7 +1,7 @@
-// The email outbox on PostgreSQL (schema: postgres_schema.cpp, version 7),
-// the same way as the webhook queue (postgres_webhooks.h): claims take the
-// rows FOR UPDATE SKIP LOCKED, so processes sharing the database never send
-// one email at the same time.
+// The email outbox on PostgreSQL (schema: postgres_schema.cpp, version 7):
+// the outbox rules of postgres_outbox.h on the emails table, with its rows
+// read as Email. Claims take the rows FOR UPDATE SKIP LOCKED, so processes
+// sharing the database never send one email at the same time.
 #pragma once
 
 #include <cstdint>

@@ -1,19 +1,16 @@
 #include "store/postgres/postgres_webhooks.h"
 
-#include <algorithm>
 #include <utility>
 
 #include "common/status_macros.h"
+#include "store/postgres/postgres_outbox.h"
 #include "store/webhook_rows.h"
 
 namespace offerledger::pg {
 
 namespace {
 
-constexpr std::string_view kWebhookColumns =
-    "id, partner, event, body, created_at, status, attempts, next_attempt_at, last_error, "
-    "delivered_at";
-
+// Reads kWebhookOutbox.columns.
 Result<Webhook> ReadWebhook(const Rows& r, int i) {
   Webhook w;
   w.id = r.Text(i, 0);
@@ -103,121 +100,28 @@ Result<std::optional<WebhookConfig>> ReadWebhookConfig(Connection& c, std::strin
 
 Result<std::vector<ClaimedWebhook>> ClaimDueWebhooks(Connection& c, Micros now, Micros lease,
                                                      int limit, const std::string& claim) {
-  // SKIP LOCKED: rows another process is claiming right now are left to it.
-  OL_ASSIGN_OR_RETURN(
-      Rows r, c.Query("WITH due AS (SELECT seq FROM webhooks WHERE status = 'pending' AND "
-                      "next_attempt_at <= $1 AND lease_until <= $1 ORDER BY next_attempt_at, seq "
-                      "LIMIT $2 FOR UPDATE SKIP LOCKED) "
-                      "UPDATE webhooks w SET lease_until = $3, claim = $4 FROM due "
-                      "WHERE w.seq = due.seq RETURNING w.id, w.partner, w.event, w.body, "
-                      "w.created_at, w.status, w.attempts, w.next_attempt_at, w.last_error, "
-                      "w.delivered_at, w.seq",
-                      Params().Add(now).Add(limit).Add(now + lease).Add(claim)));
-  std::vector<std::pair<std::int64_t, ClaimedWebhook>> rows;
-  for (int i = 0; i < r.size(); ++i) {
-    OL_ASSIGN_OR_RETURN(Webhook w, ReadWebhook(r, i));
-    rows.emplace_back(r.Int(i, 10), ClaimedWebhook{std::move(w), claim, now + lease, std::nullopt});
-  }
-  // RETURNING has no order: oldest first, as SQLite hands them out.
-  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
-    if (a.second.webhook.next_attempt_at != b.second.webhook.next_attempt_at) {
-      return a.second.webhook.next_attempt_at < b.second.webhook.next_attempt_at;
-    }
-    return a.first < b.first;
-  });
+  OL_ASSIGN_OR_RETURN(std::vector<Webhook> due, ClaimDueOutboxRows(c, kWebhookOutbox, ReadWebhook,
+                                                                   now, now + lease, limit, claim));
   std::vector<ClaimedWebhook> out;
-  for (auto& [seq, cw] : rows) {
-    OL_ASSIGN_OR_RETURN(cw.target, ReadWebhookConfig(c, cw.webhook.partner));
-    out.push_back(std::move(cw));
+  for (Webhook& w : due) {
+    // The listener as it is now, read in the claim's transaction.
+    OL_ASSIGN_OR_RETURN(std::optional<WebhookConfig> target, ReadWebhookConfig(c, w.partner));
+    out.push_back(ClaimedWebhook{std::move(w), claim, now + lease, std::move(target)});
   }
   return out;
 }
 
 Status FinishWebhook(Connection& c, const WebhookOutcome& o) {
-  OL_ASSIGN_OR_RETURN(
-      Rows r,
-      c.Query("UPDATE webhooks SET status = $3, attempts = $4, next_attempt_at = $5, "
-              "last_error = $6, delivered_at = $7, lease_until = 0, claim = '' "
-              "WHERE id = $1 AND claim = $2 AND status = 'pending'",
-              Params()
-                  .Add(o.id)
-                  .Add(o.claim)
-                  .Add(WebhookStatusName(o.status))
-                  .Add(o.attempts)
-                  .Add(o.next_attempt_at)
-                  .Add(o.last_error)
-                  .Add(o.status == WebhookStatus::kDelivered ? std::optional<std::int64_t>(o.at)
-                                                             : std::nullopt)));
-  if (r.Affected() == 0) {
-    return Status::Conflict("webhook " + o.id + " is no longer held by this sender");
-  }
-  return Status::Ok();
+  return FinishOutboxRow(c, kWebhookOutbox, StoredOutcome(o));
 }
 
 Result<std::vector<Webhook>> ReadWebhooks(Connection& c, const WebhookFilter& filter) {
-  // NULL parameters switch a filter off, so there is one statement to prepare.
-  Params p;
-  if (filter.partner) {
-    p.Add(*filter.partner);
-  } else {
-    p.Null();
-  }
-  if (filter.status) {
-    p.Add(WebhookStatusName(*filter.status));
-  } else {
-    p.Null();
-  }
-  if (filter.limit > 0) {
-    p.Add(filter.limit);
-  } else {
-    p.Null();
-  }
-  OL_ASSIGN_OR_RETURN(Rows r, c.Query("SELECT " + std::string(kWebhookColumns) +
-                                          " FROM webhooks WHERE ($1::text IS NULL OR partner = "
-                                          "$1) AND ($2::text IS NULL OR status = $2) ORDER BY "
-                                          "seq DESC LIMIT $3",
-                                      p));
-  std::vector<Webhook> out;
-  for (int i = 0; i < r.size(); ++i) {
-    OL_ASSIGN_OR_RETURN(Webhook w, ReadWebhook(r, i));
-    out.push_back(std::move(w));
-  }
-  return out;
+  return ListOutboxRows(c, kWebhookOutbox, ReadWebhook, StoredFilter(filter));
 }
 
 Result<std::int64_t> RetryDeadWebhooks(Connection& c, std::string_view id,
                                        const std::optional<std::string>& partner, Micros now) {
-  if (!id.empty()) {
-    OL_ASSIGN_OR_RETURN(Rows r, c.Query("SELECT status, partner FROM webhooks WHERE id = $1 "
-                                        "FOR UPDATE",
-                                        Params().Add(id)));
-    if (r.size() == 0 || (partner && r.Text(0, 1) != *partner)) {
-      return Status::NotFound("no webhook " + std::string(id));
-    }
-    const std::string status = r.Text(0, 0);
-    if (status != "dead") {
-      return Status::Invalid("webhook " + std::string(id) + " is " + status +
-                             ", not dead: only dead webhooks are retried");
-    }
-  }
-  Params p;
-  p.Add(now);
-  if (id.empty()) {
-    p.Null();
-  } else {
-    p.Add(id);
-  }
-  if (partner) {
-    p.Add(*partner);
-  } else {
-    p.Null();
-  }
-  OL_ASSIGN_OR_RETURN(
-      Rows r, c.Query("UPDATE webhooks SET status = 'pending', attempts = 0, next_attempt_at = $1, "
-                      "lease_until = 0, claim = '' WHERE status = 'dead' AND ($2::text IS NULL OR "
-                      "id = $2) AND ($3::text IS NULL OR partner = $3)",
-                      p));
-  return r.Affected();
+  return RetryOutboxRows(c, kWebhookOutbox, id, partner, now);
 }
 
 }  // namespace offerledger::pg

@@ -1,7 +1,7 @@
-// The email outbox on SQLite (schema: sqlite_schema.cpp, version 7 "emails"),
-// the same way as the webhook queue (sqlite_webhooks.h): writes run on the
-// store's writer connection inside its transaction; AnyEmailDue and
-// ReadEmails on a reader.
+// The email outbox on SQLite (schema: sqlite_schema.cpp, version 7 "emails"):
+// the outbox rules of sqlite_outbox.h on the emails table, with its rows read
+// as Email. Writes run on the store's writer connection inside its
+// transaction; AnyEmailDue and ReadEmails on a reader.
 #pragma once
 
 #include <cstdint>

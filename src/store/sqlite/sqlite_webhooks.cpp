@@ -1,16 +1,14 @@
 #include "store/sqlite/sqlite_webhooks.h"
 
 #include "common/status_macros.h"
+#include "store/sqlite/sqlite_outbox.h"
 #include "store/webhook_rows.h"
 
 namespace offerledger::sqlite {
 
 namespace {
 
-constexpr std::string_view kWebhookColumns =
-    "id, partner, event, body, created_at, status, attempts, next_attempt_at, last_error, "
-    "delivered_at";
-
+// Reads kWebhookOutbox.columns.
 Result<Webhook> ReadWebhook(const Statement& st) {
   Webhook w;
   w.id = st.Text(0);
@@ -104,107 +102,33 @@ Result<std::optional<WebhookConfig>> ReadWebhookConfig(Connection& c, std::strin
 }
 
 Result<bool> AnyWebhookDue(Connection& c, Micros now) {
-  OL_ASSIGN_OR_RETURN(Statement st,
-                      c.Prepare("SELECT 1 FROM webhooks WHERE status = 'pending' AND "
-                                "next_attempt_at <= ?1 AND lease_until <= ?1 LIMIT 1"));
-  st.Bind(1, now);
-  return st.Step();
+  return AnyOutboxRowDue(c, kWebhookOutbox, now);
 }
 
 Result<std::vector<ClaimedWebhook>> ClaimDueWebhooks(Connection& c, Micros now, Micros lease,
                                                      int limit, const std::string& claim) {
+  OL_ASSIGN_OR_RETURN(std::vector<Webhook> due, ClaimDueOutboxRows(c, kWebhookOutbox, ReadWebhook,
+                                                                   now, now + lease, limit, claim));
   std::vector<ClaimedWebhook> out;
-  {
-    OL_ASSIGN_OR_RETURN(Statement st,
-                        c.Prepare("SELECT " + std::string(kWebhookColumns) +
-                                  " FROM webhooks WHERE status = 'pending' AND next_attempt_at "
-                                  "<= ?1 AND lease_until <= ?1 ORDER BY next_attempt_at, seq "
-                                  "LIMIT ?2"));
-    st.Bind(1, now).Bind(2, limit);
-    for (;;) {
-      OL_ASSIGN_OR_RETURN(bool row, st.Step());
-      if (!row) break;
-      OL_ASSIGN_OR_RETURN(Webhook w, ReadWebhook(st));
-      out.push_back(ClaimedWebhook{std::move(w), claim, now + lease, std::nullopt});
-    }
-  }
-  for (ClaimedWebhook& cw : out) {
-    OL_ASSIGN_OR_RETURN(Statement up, c.Prepare("UPDATE webhooks SET lease_until = ?2, claim = ?3 "
-                                                "WHERE id = ?1"));
-    up.Bind(1, cw.webhook.id).Bind(2, cw.lease_until).Bind(3, claim);
-    OL_RETURN_IF_ERROR(up.Run());
-    OL_ASSIGN_OR_RETURN(cw.target, ReadWebhookConfig(c, cw.webhook.partner));
+  for (Webhook& w : due) {
+    // The listener as it is now, read in the claim's transaction.
+    OL_ASSIGN_OR_RETURN(std::optional<WebhookConfig> target, ReadWebhookConfig(c, w.partner));
+    out.push_back(ClaimedWebhook{std::move(w), claim, now + lease, std::move(target)});
   }
   return out;
 }
 
 Status FinishWebhook(Connection& c, const WebhookOutcome& o) {
-  OL_ASSIGN_OR_RETURN(
-      Statement st,
-      c.Prepare("UPDATE webhooks SET status = ?3, attempts = ?4, next_attempt_at = ?5, "
-                "last_error = ?6, delivered_at = ?7, lease_until = 0, claim = '' "
-                "WHERE id = ?1 AND claim = ?2 AND status = 'pending'"));
-  st.Bind(1, o.id)
-      .Bind(2, o.claim)
-      .Bind(3, WebhookStatusName(o.status))
-      .Bind(4, o.attempts)
-      .Bind(5, o.next_attempt_at)
-      .Bind(6, o.last_error)
-      .Bind(7, o.status == WebhookStatus::kDelivered ? std::optional<std::int64_t>(o.at)
-                                                     : std::nullopt);
-  OL_RETURN_IF_ERROR(st.Run());
-  if (c.Changes() == 0) {
-    return Status::Conflict("webhook " + o.id + " is no longer held by this sender");
-  }
-  return Status::Ok();
+  return FinishOutboxRow(c, kWebhookOutbox, StoredOutcome(o));
 }
 
 Result<std::vector<Webhook>> ReadWebhooks(Connection& c, const WebhookFilter& filter) {
-  std::string sql = "SELECT " + std::string(kWebhookColumns) + " FROM webhooks WHERE 1 = 1";
-  if (filter.partner) sql += " AND partner = ?1";
-  if (filter.status) sql += " AND status = ?2";
-  sql += " ORDER BY seq DESC LIMIT ?3";
-  OL_ASSIGN_OR_RETURN(Statement st, c.Prepare(sql));
-  if (filter.partner) st.Bind(1, *filter.partner);
-  if (filter.status) st.Bind(2, WebhookStatusName(*filter.status));
-  st.Bind(3, filter.limit <= 0 ? std::int64_t{-1} : filter.limit);
-  std::vector<Webhook> out;
-  for (;;) {
-    OL_ASSIGN_OR_RETURN(bool row, st.Step());
-    if (!row) break;
-    OL_ASSIGN_OR_RETURN(Webhook w, ReadWebhook(st));
-    out.push_back(std::move(w));
-  }
-  return out;
+  return ListOutboxRows(c, kWebhookOutbox, ReadWebhook, StoredFilter(filter));
 }
 
 Result<std::int64_t> RetryDeadWebhooks(Connection& c, std::string_view id,
                                        const std::optional<std::string>& partner, Micros now) {
-  if (!id.empty()) {
-    OL_ASSIGN_OR_RETURN(Statement st, c.Prepare("SELECT status, partner FROM webhooks "
-                                                "WHERE id = ?1"));
-    st.Bind(1, id);
-    OL_ASSIGN_OR_RETURN(bool row, st.Step());
-    if (!row || (partner && st.Text(1) != *partner)) {
-      return Status::NotFound("no webhook " + std::string(id));
-    }
-    const std::string status = st.Text(0);
-    if (status != "dead") {
-      return Status::Invalid("webhook " + std::string(id) + " is " + status +
-                             ", not dead: only dead webhooks are retried");
-    }
-  }
-  std::string sql =
-      "UPDATE webhooks SET status = 'pending', attempts = 0, next_attempt_at = ?1, "
-      "lease_until = 0, claim = '' WHERE status = 'dead'";
-  if (!id.empty()) sql += " AND id = ?2";
-  if (partner) sql += " AND partner = ?3";
-  OL_ASSIGN_OR_RETURN(Statement st, c.Prepare(sql));
-  st.Bind(1, now);
-  if (!id.empty()) st.Bind(2, id);
-  if (partner) st.Bind(3, *partner);
-  OL_RETURN_IF_ERROR(st.Run());
-  return c.Changes();
+  return RetryOutboxRows(c, kWebhookOutbox, id, partner, now);
 }
 
 }  // namespace offerledger::sqlite

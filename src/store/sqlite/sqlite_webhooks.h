@@ -1,6 +1,7 @@
 // The webhook tables on SQLite (schema: sqlite_schema.cpp, "webhooks"):
 // partner_webhooks holds each partner's listener, webhooks the queue of
-// webhooks to send. Writes run on the store's writer connection inside its
+// webhooks to send (the outbox rules of sqlite_outbox.h, with its rows read
+// as Webhook). Writes run on the store's writer connection inside its
 // transaction; AnyWebhookDue and ReadWebhooks on a reader.
 #pragma once
 
@@ -25,6 +26,7 @@ Result<std::optional<WebhookConfig>> ReadWebhookConfig(Connection& c, std::strin
 // Whether ClaimDueWebhooks would find anything: a read, so an idle sender's
 // polls cost no write transaction.
 Result<bool> AnyWebhookDue(Connection& c, Micros now);
+// Each claimed webhook comes with its partner's listener as it is now.
 Result<std::vector<ClaimedWebhook>> ClaimDueWebhooks(Connection& c, Micros now, Micros lease,
                                                      int limit, const std::string& claim);
 Status FinishWebhook(Connection& c, const WebhookOutcome& outcome);
