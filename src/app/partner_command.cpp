@@ -5,6 +5,7 @@
 #include <string>
 
 #include "app/audit_command.h"
+#include "app/command_errors.h"
 #include "app/commands.h"
 #include "app/webhook_command.h"
 #include "auth/master_key.h"
@@ -29,15 +30,13 @@ struct PartnerOptions {
   std::string require_request_target;  // "on" or "off"
 };
 
+// `what` is the subcommand of `partner` ("add", "list", ...).
 [[noreturn]] void Fail(const std::string& what, const Status& s) {
-  std::cerr << "offerledger partner " << what << ": " << s.message() << "\n";
-  throw CLI::RuntimeError(s.code() == StatusCode::kInvalid ? 2 : 1);
+  FailCommand("partner " + what, s);
 }
 
 std::unique_ptr<Store> Open(const std::string& what, const std::string& db) {
-  auto store = OpenStore(db);
-  if (!store.ok()) Fail(what, store.status());
-  return std::move(*store);
+  return OpenStoreOrFail("partner " + what, db);
 }
 
 void PrintCredentials(const NewCredentials& c, bool json) {

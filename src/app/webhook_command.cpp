@@ -12,7 +12,9 @@
 #include <string>
 
 #include "app/audit_command.h"
+#include "app/command_errors.h"
 #include "app/commands.h"
+#include "app/outbox_command.h"
 #include "auth/master_key.h"
 #include "service/webhook_events.h"
 #include "service/webhook_secret.h"
@@ -30,24 +32,9 @@ struct WebhookOptions {
   std::string secret;
   std::string secret_file;  // set-webhook --secret-file PATH, "-" = stdin
   std::string events;
-  std::string partner;  // webhooks list/retry --partner
-  std::string status;
-  std::int64_t limit = 50;
-  bool json = false;
-  std::string id;
-  bool all_dead = false;
 };
 
-[[noreturn]] void Fail(const std::string& what, const Status& s) {
-  std::cerr << "offerledger " << what << ": " << s.message() << "\n";
-  throw CLI::RuntimeError(s.code() == StatusCode::kInvalid ? 2 : 1);
-}
-
-std::unique_ptr<Store> Open(const std::string& what, const std::string& db) {
-  auto store = OpenStore(db);
-  if (!store.ok()) Fail(what, store.status());
-  return std::move(*store);
-}
+constexpr OutboxNames kWebhookNames{"webhook", "a webhook", "webhooks"};
 
 std::string Joined(const std::vector<std::string>& names) {
   std::string out;
@@ -98,37 +85,19 @@ Status CheckUrl(const std::string& url) {
 }
 
 void PrintWebhook(const Webhook& w, JsonWriter* json) {
+  const OutboxDelivery delivery = DeliveryOf(w, w.status == WebhookStatus::kPending);
   if (json != nullptr) {
     json->BeginObject();
     json->Key("id").String(w.id);
     json->Key("partner").String(w.partner);
     json->Key("event").String(w.event);
     json->Key("status").String(WebhookStatusName(w.status));
-    json->Key("attempts").Int(w.attempts);
-    json->Key("created_at").String(FormatIsoMicros(w.created_at));
-    json->Key("next_attempt_at");
-    if (w.status == WebhookStatus::kPending) {
-      json->String(FormatIsoMicros(w.next_attempt_at));
-    } else {
-      json->Null();
-    }
-    json->Key("delivered_at");
-    if (w.delivered_at) {
-      json->String(FormatIsoMicros(*w.delivered_at));
-    } else {
-      json->Null();
-    }
-    json->Key("last_error").String(w.last_error);
+    WriteOutboxDelivery(delivery, *json);
     json->EndObject();
     return;
   }
-  std::cout << w.id << "  " << w.partner << "  " << w.event << "  " << WebhookStatusName(w.status)
-            << "  attempts " << w.attempts << "  created " << FormatIsoMicros(w.created_at);
-  if (w.status == WebhookStatus::kPending) {
-    std::cout << "  next " << FormatIsoMicros(w.next_attempt_at);
-  }
-  if (w.delivered_at) std::cout << "  delivered " << FormatIsoMicros(*w.delivered_at);
-  if (!w.last_error.empty()) std::cout << "  last error: " << w.last_error;
+  std::cout << w.id << "  " << w.partner << "  " << w.event << "  " << WebhookStatusName(w.status);
+  PrintOutboxDelivery(delivery, std::cout);
   std::cout << "\n";
 }
 
@@ -196,23 +165,23 @@ void AddPartnerWebhookCommands(CLI::App* partner) {
   AddMasterKeyOption(set, o->master_key_file);
   set->callback([o] {
     const std::string what = "partner set-webhook";
-    if (Status s = CheckUrl(o->url); !s.ok()) Fail(what, s);
-    if (o->key.empty()) Fail(what, Status::Invalid("--key is empty"));
+    if (Status s = CheckUrl(o->url); !s.ok()) FailCommand(what, s);
+    if (o->key.empty()) FailCommand(what, Status::Invalid("--key is empty"));
     if (!o->secret_file.empty()) {
       auto read = ReadSecretFile(o->secret_file);
-      if (!read.ok()) Fail(what, read.status());
+      if (!read.ok()) FailCommand(what, read.status());
       o->secret = std::move(*read);
     } else if (o->secret.empty()) {
-      Fail(what, Status::Invalid("give the listener's secret: --secret-file PATH (or - for "
-                                 "standard input), or --secret"));
+      FailCommand(what, Status::Invalid("give the listener's secret: --secret-file PATH (or - for "
+                                        "standard input), or --secret"));
     }
     auto events = ParseWebhookEvents(o->events);
-    if (!events.ok()) Fail(what, Status::Invalid("--events: " + events.status().message()));
+    if (!events.ok()) FailCommand(what, Status::Invalid("--events: " + events.status().message()));
     auto box = LoadMasterKey(o->master_key_file);
-    if (!box.ok()) Fail(what, box.status());
+    if (!box.ok()) FailCommand(what, box.status());
     auto stored = SealWebhookSecret(box->has_value() ? &**box : nullptr, o->code, o->secret);
-    if (!stored.ok()) Fail(what, stored.status());
-    auto store = Open(what, o->db);
+    if (!stored.ok()) FailCommand(what, stored.status());
+    auto store = OpenStoreOrFail(what, o->db);
     WebhookConfig config{o->code, o->url, o->key, *stored, *events, NowMicros()};
     // The audit detail names the listener, never its secret.
     JsonWriter detail;
@@ -221,9 +190,9 @@ void AddPartnerWebhookCommands(CLI::App* partner) {
     detail.Key("key").String(o->key);
     detail.Key("events").String(Joined(*events));
     detail.EndObject();
-    const AuditEntry audit{
-        0, config.updated_at, AdminActor("cli"), "partner.set_webhook", o->code, "", detail.str()};
-    if (Status s = store->SetWebhookConfig(config, &audit); !s.ok()) Fail(what, s);
+    const AuditEntry audit{0,  config.updated_at, AdminActor("cli"), "partner.set_webhook", o->code,
+                           "", detail.str()};
+    if (Status s = store->SetWebhookConfig(config, &audit); !s.ok()) FailCommand(what, s);
     std::cout << o->code << ": webhooks to " << o->url << " (key " << o->key << ") for "
               << Joined(*events) << (box->has_value() ? "; secret stored encrypted" : "")
               << std::endl;
@@ -236,70 +205,43 @@ void AddPartnerWebhookCommands(CLI::App* partner) {
   remove->add_option("CODE", o->code, "Partner code")->required();
   AddDbOption(remove, o->db);
   remove->callback([o] {
-    auto store = Open("partner remove-webhook", o->db);
-    const AuditEntry audit{0,       NowMicros(), AdminActor("cli"), "partner.remove_webhook",
-                           o->code, "",          "{}"};
+    auto store = OpenStoreOrFail("partner remove-webhook", o->db);
+    const AuditEntry audit{0,  NowMicros(), AdminActor("cli"), "partner.remove_webhook", o->code,
+                           "", "{}"};
     auto removed = store->RemoveWebhookConfig(o->code, &audit);
-    if (!removed.ok()) Fail("partner remove-webhook", removed.status());
+    if (!removed.ok()) FailCommand("partner remove-webhook", removed.status());
     std::cout << o->code << (*removed ? ": webhook removed" : ": had no webhook") << std::endl;
   });
 }
 
 void RegisterWebhooksCommand(CLI::App& app) {
-  auto o = std::make_shared<WebhookOptions>();
   CLI::App* webhooks = app.add_subcommand(
       "webhooks", "The webhooks sent to partners' listeners: list them, retry dead ones");
   webhooks->require_subcommand(1);
 
-  CLI::App* list = webhooks->add_subcommand("list", "List webhooks, newest first (no bodies)");
-  list->add_option("--partner", o->partner, "Only this partner's");
-  list->add_option("--status", o->status,
-                   "Only pending (not delivered yet), delivered or dead (retries spent) ones")
-      ->check(CLI::IsMember({"pending", "delivered", "dead"}));
-  list->add_option("--limit", o->limit, "At most this many")
-      ->capture_default_str()
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1'000'000}));
-  list->add_flag("--json", o->json, "Print a JSON array");
-  AddDbOption(list, o->db);
+  auto o = std::make_shared<OutboxListOptions>();
+  CLI::App* list = AddOutboxListCommand(
+      webhooks,
+      {"List webhooks, newest first (no bodies)",
+       "Only pending (not delivered yet), delivered or dead (retries spent) ones",
+       {"pending", "delivered", "dead"},
+       "Print a JSON array"},
+      *o);
   list->callback([o] {
-    auto store = Open("webhooks list", o->db);
+    auto store = OpenStoreOrFail("webhooks list", o->db);
     WebhookFilter filter;
     if (!o->partner.empty()) filter.partner = o->partner;
     if (!o->status.empty()) filter.status = ParseWebhookStatus(o->status);
     filter.limit = o->limit;
     auto hooks = store->ListWebhooks(filter);
-    if (!hooks.ok()) Fail("webhooks list", hooks.status());
-    JsonWriter w;
-    w.BeginArray();
-    for (const auto& h : *hooks) PrintWebhook(h, o->json ? &w : nullptr);
-    w.EndArray();
-    if (o->json) {
-      std::cout << w.str() << std::endl;
-    } else if (hooks->empty()) {
-      std::cout << "no webhooks\n";
-    }
+    if (!hooks.ok()) FailCommand("webhooks list", hooks.status());
+    PrintOutboxList(*hooks, o->json, kWebhookNames, PrintWebhook);
   });
 
-  CLI::App* retry = webhooks->add_subcommand(
-      "retry",
-      "Make dead webhooks pending again, with their attempts anew: a running server sends "
-      "them at once");
-  retry->add_option("ID", o->id, "The webhook (its id, as `webhooks list` shows it)");
-  retry->add_flag("--all-dead", o->all_dead, "Every dead webhook (of --partner if given)");
-  retry->add_option("--partner", o->partner, "Only this partner's");
-  AddDbOption(retry, o->db);
-  retry->callback([o] {
-    const std::string what = "webhooks retry";
-    if (o->id.empty() == !o->all_dead) {
-      Fail(what, Status::Invalid("give either a webhook ID or --all-dead"));
-    }
-    auto store = Open(what, o->db);
-    std::optional<std::string> partner;
-    if (!o->partner.empty()) partner = o->partner;
-    auto n = store->RetryWebhooks(o->id, partner, NowMicros());
-    if (!n.ok()) Fail(what, n.status());
-    std::cout << "retrying " << *n << " webhook" << (*n == 1 ? "" : "s") << std::endl;
-  });
+  AddOutboxRetryCommand(webhooks, kWebhookNames,
+                        "Make dead webhooks pending again, with their attempts anew: a running "
+                        "server sends them at once",
+                        &Store::RetryWebhooks);
 }
 
 }  // namespace offerledger
