@@ -224,6 +224,7 @@ TEST_P(OutboxStoreTest, ListsFilterByPartnerAndStatusNewestFirstUpToTheLimit) {
   }
   auto ids = [](const auto& rows) {
     std::vector<std::string> out;
+    out.reserve(rows.size());
     for (const auto& r : rows) out.push_back(r.id);
     return out;
   };

@@ -61,6 +61,7 @@ Result<std::vector<ClaimedEmail>> ClaimDueEmails(Connection& c, Micros now, Micr
   OL_ASSIGN_OR_RETURN(std::vector<Email> due, ClaimDueOutboxRows(c, kEmailOutbox, ReadEmail, now,
                                                                  now + lease, limit, claim));
   std::vector<ClaimedEmail> out;
+  out.reserve(due.size());
   for (Email& e : due) out.push_back(ClaimedEmail{std::move(e), claim, now + lease});
   return out;
 }

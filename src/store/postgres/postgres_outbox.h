@@ -57,6 +57,7 @@ Result<std::vector<Row>> ClaimDueOutboxRows(Connection& c, const OutboxTable& ta
     return a.first < b.first;
   });
   std::vector<Row> out;
+  out.reserve(rows.size());
   for (auto& [seq, row] : rows) out.push_back(std::move(row));
   return out;
 }
