@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "domain/conversion.h"
+#include "store/ledger_event_builder.h"
 #include "store/store_backends.h"
 
 namespace offerledger {
@@ -24,23 +25,7 @@ constexpr std::int64_t kDayNo = 19'000;
 LedgerEvent Ev(EventKind kind, const std::string& quote, const std::string& pkg, MinorUnits price,
                const std::string& band, Micros at, Micros offered_at = kDay0,
                const std::string& partner = "LLODT") {
-  LedgerEvent e;
-  e.kind = kind;
-  e.at = at;
-  e.offered_at = offered_at;
-  e.partner = partner;
-  e.package_id = pkg;
-  e.quote_id = quote;
-  e.policy_type = "event_ticket_protection";
-  e.policy_type_version = 1;
-  e.policy_code = "MECG0001";
-  e.price = price;
-  e.premium = price - 100;
-  e.tax = 100;
-  e.currency = "GBP";
-  e.customer_country = "GB";
-  e.price_band = band;
-  return e;
+  return testing::MakeLedgerEvent(kind, quote, pkg, price, band, at, offered_at, partner);
 }
 
 RollupKey Key(const std::string& band, std::int64_t day = kDayNo,

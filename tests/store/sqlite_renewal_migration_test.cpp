@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/status_macros.h"
+#include "store/ledger_event_builder.h"
 #include "store/sqlite_test_support.h"
 
 namespace offerledger {
@@ -24,23 +25,8 @@ constexpr Micros kPeriodEnd = kDay0 + 30 * kMicrosPerDay;
 
 LedgerEvent Ev(EventKind kind, const std::string& quote, const std::string& pkg, MinorUnits price,
                const std::string& band, Micros at, Micros offered_at) {
-  LedgerEvent e;
-  e.kind = kind;
-  e.at = at;
-  e.offered_at = offered_at;
-  e.partner = "LLODT";
-  e.package_id = pkg;
-  e.quote_id = quote;
-  e.policy_type = "gadget_protection";
-  e.policy_type_version = 1;
-  e.policy_code = "GDGT0001";
-  e.price = price;
-  e.premium = price - 100;
-  e.tax = 100;
-  e.currency = "GBP";
-  e.customer_country = "GB";
-  e.price_band = band;
-  return e;
+  return testing::MakeLedgerEvent(kind, quote, pkg, price, band, at, offered_at, "LLODT",
+                                  {"gadget_protection", "GDGT0001"});
 }
 
 // A CONFIRMED booking of one quote, renewable or not, whose period ends at

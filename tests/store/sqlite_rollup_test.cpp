@@ -6,6 +6,7 @@
 #include <string>
 
 #include "domain/conversion.h"
+#include "store/ledger_event_builder.h"
 #include "store/sqlite/sqlite_schema.h"
 #include "store/sqlite_test_support.h"
 
@@ -103,24 +104,7 @@ TEST(RollupMigrationTest, AVersionOneDatabaseGetsItsRollupsOnUpgrade) {
 
 LedgerEvent Ev(EventKind kind, const std::string& quote, const std::string& pkg, MinorUnits price,
                const std::string& band, Micros at) {
-  LedgerEvent e;
-  e.kind = kind;
-  e.at = at;
-  e.offered_at = kDay0;
-  e.partner = "LLODT";
-  e.package_id = pkg;
-  e.quote_id = quote;
-  e.policy_type = "event_ticket_protection";
-  e.policy_type_version = 1;
-  e.policy_code = "MECG0001";
-  e.price = price;
-  e.premium = price - 100;
-  e.tax = 100;
-  e.currency = "GBP";
-  e.customer_country = "GB";
-  e.price_band = band;
-  e.price_multiplier_nanos = 1'000'000'000;
-  return e;
+  return testing::MakeLedgerEvent(kind, quote, pkg, price, band, at, kDay0);
 }
 
 // Each offer_state row as text, in quote order.
