@@ -41,6 +41,13 @@ class Params {
     values_.emplace_back(std::nullopt);
     return *this;
   }
+  // NULL when absent: the queries switch a filter off with `$n IS NULL`.
+  Params& Add(const std::optional<std::string>& v) {
+    return v ? Add(std::string_view(*v)) : Null();
+  }
+  Params& Add(const std::optional<std::string_view>& v) { return v ? Add(*v) : Null(); }
+  // A LIMIT: NULL, no limit, when `n` is 0 or less.
+  Params& AddLimit(std::int64_t n) { return n > 0 ? Add(n) : Null(); }
   int size() const { return static_cast<int>(values_.size()); }
   std::vector<const char*> Pointers() const {
     std::vector<const char*> out;

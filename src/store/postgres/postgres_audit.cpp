@@ -23,21 +23,7 @@ Status InsertAudit(Connection& c, const AuditEntry* audit) {
 Result<std::vector<AuditEntry>> ReadAudit(Connection& c, const AuditFilter& filter) {
   // NULL parameters switch a filter off, so there is one statement to prepare.
   Params p;
-  if (filter.partner) {
-    p.Add(*filter.partner);
-  } else {
-    p.Null();
-  }
-  if (filter.action) {
-    p.Add(*filter.action);
-  } else {
-    p.Null();
-  }
-  if (filter.limit > 0) {
-    p.Add(filter.limit);
-  } else {
-    p.Null();
-  }
+  p.Add(filter.partner).Add(filter.action).AddLimit(filter.limit);
   OL_ASSIGN_OR_RETURN(Rows r, c.Query("SELECT seq, at, actor, action, partner, key, detail "
                                       "FROM admin_audit WHERE ($1::text IS NULL OR partner = $1) "
                                       "AND ($2::text IS NULL OR action = $2) "

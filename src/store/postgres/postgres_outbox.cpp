@@ -25,21 +25,7 @@ Result<Rows> SelectListedOutboxRows(Connection& c, const OutboxTable& table,
                                     const OutboxFilter& filter) {
   // NULL parameters switch a filter off, so there is one statement to prepare.
   Params p;
-  if (filter.partner) {
-    p.Add(*filter.partner);
-  } else {
-    p.Null();
-  }
-  if (filter.status) {
-    p.Add(*filter.status);
-  } else {
-    p.Null();
-  }
-  if (filter.limit > 0) {
-    p.Add(filter.limit);
-  } else {
-    p.Null();
-  }
+  p.Add(filter.partner).Add(filter.status).AddLimit(filter.limit);
   return c.Query("SELECT " + std::string(table.columns) + " FROM " + std::string(table.name) +
                      " WHERE ($1::text IS NULL OR partner = $1) AND ($2::text IS NULL OR "
                      "status = $2) ORDER BY seq DESC LIMIT $3",
@@ -86,12 +72,7 @@ Result<std::int64_t> RetryOutboxRows(Connection& c, const OutboxTable& table, st
     return u.Affected();
   }
   Params p;
-  p.Add(now);
-  if (partner) {
-    p.Add(*partner);
-  } else {
-    p.Null();
-  }
+  p.Add(now).Add(partner);
   OL_ASSIGN_OR_RETURN(Rows r, c.Query("UPDATE " + name +
                                           " SET status = 'pending', attempts = 0, next_attempt_at "
                                           "= $1, lease_until = 0, claim = '' WHERE status = "

@@ -585,12 +585,7 @@ Result<std::vector<LedgerEvent>> PostgresStore::ListEvents(std::string_view part
                                                            std::int64_t limit) {
   OL_ASSIGN_OR_RETURN(Lease lease, Acquire());
   Params p;
-  p.Add(partner).Add(after_seq);
-  if (limit <= 0) {
-    p.Null();
-  } else {
-    p.Add(limit);
-  }
+  p.Add(partner).Add(after_seq).AddLimit(limit);
   OL_ASSIGN_OR_RETURN(Rows r,
                       lease->Query("SELECT " + kEventColumns +
                                        ", seq FROM events WHERE "
