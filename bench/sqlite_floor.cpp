@@ -12,6 +12,11 @@
 //           JSON);
 //   status  read the document, update only the status and updated_at columns,
 //           append one event;
+//   narrow  the package's state in a narrow table of its own (id, status,
+//           updated_at; copied from packages before the clock starts), its
+//           status updated there without reading the document, one event
+//           appended: the floor of any schema that keeps each package's state
+//           durable in SQLite (no offer state, roll-ups or arms at all);
 //   append  append one event only.
 // Run it on a copy: it changes the file.
 //   sqlite_floor --db COPY.db --mode full --ops 40000
@@ -58,8 +63,8 @@ int main(int argc, char** argv) {
   std::string mode = "full";
   int ops = 40000;
   app.add_option("--db", path, "A COPY of a bench ledger (it is changed)")->required();
-  app.add_option("--mode", mode, "full, status or append")
-      ->check(CLI::IsMember({"full", "status", "append"}));
+  app.add_option("--mode", mode, "full, status, narrow or append")
+      ->check(CLI::IsMember({"full", "status", "narrow", "append"}));
   app.add_option("--ops", ops, "Opt-outs to run (distinct random packages)")
       ->check(CLI::Range(64, 10'000'000));
   CLI11_PARSE(app, argc, argv);
@@ -82,7 +87,21 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "sqlite_floor: only %zu packages to opt out\n", ids.size());
     return 1;
   }
+  if (mode == "narrow") {
+    const char* build =
+        "DROP TABLE IF EXISTS floor_state; "
+        "CREATE TABLE floor_state(id TEXT NOT NULL PRIMARY KEY, status TEXT NOT NULL, "
+        "updated_at INTEGER NOT NULL) STRICT, WITHOUT ROWID; "
+        "INSERT INTO floor_state SELECT id, status, updated_at FROM packages; "
+        "PRAGMA wal_checkpoint(TRUNCATE);";
+    if (sqlite3_exec(db, build, nullptr, nullptr, nullptr) != SQLITE_OK) Die(db, "floor_state");
+  }
   sqlite3_stmt* select = Prepare(db, "SELECT doc FROM packages WHERE id = ?1");
+  sqlite3_stmt* update_narrow =
+      mode != "narrow"
+          ? nullptr
+          : Prepare(db,
+                    "UPDATE floor_state SET status = 'OPTED_OUT', updated_at = ?2 WHERE id = ?1");
   sqlite3_stmt* update_doc = Prepare(
       db, "UPDATE packages SET status = 'OPTED_OUT', updated_at = ?2, doc = ?3 WHERE id = ?1");
   sqlite3_stmt* update_status =
@@ -103,7 +122,12 @@ int main(int argc, char** argv) {
     sqlite3_reset(begin);
     for (int j = i; j < i + 64 && j < ops; ++j) {
       const std::string& id = ids[static_cast<std::size_t>(j)];
-      if (mode != "append") {
+      if (mode == "narrow") {
+        sqlite3_bind_text(update_narrow, 1, id.data(), static_cast<int>(id.size()), SQLITE_STATIC);
+        sqlite3_bind_int64(update_narrow, 2, j);
+        Step(db, update_narrow, "UPDATE");
+        sqlite3_reset(update_narrow);
+      } else if (mode != "append") {
         sqlite3_bind_text(select, 1, id.data(), static_cast<int>(id.size()), SQLITE_STATIC);
         Step(db, select, "SELECT");
         std::string doc(reinterpret_cast<const char*>(sqlite3_column_text(select, 0)),
@@ -136,7 +160,8 @@ int main(int argc, char** argv) {
       "%-6s %d opt-outs: CPU %.1f us per opt-out (checkpoints included), wall %.1f us, "
       "%.0f per second\n",
       mode.c_str(), ops, cpu / ops * 1e6, wall / ops * 1e6, ops / wall);
-  for (sqlite3_stmt* st : {select, update_doc, update_status, insert, begin, commit}) {
+  for (sqlite3_stmt* st :
+       {select, update_doc, update_status, update_narrow, insert, begin, commit}) {
     sqlite3_finalize(st);
   }
   sqlite3_close(db);
