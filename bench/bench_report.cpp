@@ -122,7 +122,8 @@ std::string Ms(double us) {
 }
 
 // http_bench's JSON: one row per scenario (nginx and offerledger req/s, the
-// ratio, offerledger's latency and peak RSS), then every target it checked.
+// ratio, offerledger's latency and peak RSS, its CPU per 2xx and the most
+// the ratio target leaves it once wrk has its share), then every target it checked.
 void PrintHttp(const json::object& h) {
   const json::object& wrk = Obj(h, "wrk");
   std::printf(
@@ -131,18 +132,23 @@ void PrintHttp(const json::object& h) {
       static_cast<int>(Field(wrk, "threads")), static_cast<int>(Field(wrk, "connections")),
       static_cast<int>(Field(wrk, "duration_s")), Str(h, "nginx").c_str(),
       static_cast<int>(Field(h, "cores")));
-  std::printf("%-17s %12s %18s %6s %9s %9s %9s %10s\n", "scenario", "nginx req/s",
-              "offerledger req/s", "ratio", "p50", "p99", "p99.9", "peak RSS");
+  std::printf("%-17s %12s %18s %6s %9s %9s %9s %10s %9s %9s\n", "scenario", "nginx req/s",
+              "offerledger req/s", "ratio", "p50", "p99", "p99.9", "peak RSS", "cpu/2xx", "budget");
   if (const json::value* sc = h.if_contains("scenarios"); sc != nullptr && sc->is_array()) {
     for (const auto& v : sc->as_array()) {
       if (!v.is_object()) continue;
       const json::object& s = v.as_object();
       const json::object& ol = Obj(s, "offerledger");
       const json::object& lat = Obj(ol, "latency_us");
-      std::printf("%-17s %12.0f %18.0f %6.2f %9s %9s %9s %7.1f MB\n", Str(s, "label").c_str(),
-                  Field(Obj(s, "nginx"), "ok_per_second"), Field(ol, "ok_per_second"),
-                  Field(s, "ratio"), Ms(Field(lat, "p50")).c_str(), Ms(Field(lat, "p99")).c_str(),
-                  Ms(Field(lat, "p99.9")).c_str(), Field(s, "peak_rss_kb") / 1024.0);
+      char budget[32] = "-";
+      if (s.contains("server_cpu_budget_us_at_target")) {
+        std::snprintf(budget, sizeof budget, "%.0f us", Field(s, "server_cpu_budget_us_at_target"));
+      }
+      std::printf("%-17s %12.0f %18.0f %6.2f %9s %9s %9s %7.1f MB %6.0f us %9s\n",
+                  Str(s, "label").c_str(), Field(Obj(s, "nginx"), "ok_per_second"),
+                  Field(ol, "ok_per_second"), Field(s, "ratio"), Ms(Field(lat, "p50")).c_str(),
+                  Ms(Field(lat, "p99")).c_str(), Ms(Field(lat, "p99.9")).c_str(),
+                  Field(s, "peak_rss_kb") / 1024.0, Field(s, "server_cpu_us_per_request"), budget);
     }
   }
   if (const json::value* ts = h.if_contains("targets"); ts != nullptr && ts->is_array()) {
@@ -156,6 +162,9 @@ void PrintHttp(const json::object& h) {
   }
   const json::object& d = Obj(h, "durability");
   const bool durable = d.contains("ok") && d.at("ok").is_bool() && d.at("ok").as_bool();
+  std::printf(
+      "(cpu/2xx: offerledger's CPU time per 2xx; budget: the most it may spend per 2xx to meet "
+      "the ratio target, what the cores give at that rate minus wrk's own CPU per request)\n");
   std::printf("%-66s %10s   %s\n", "durability: a row for every 2xx, none beyond in-flight",
               durable ? "OK" : "FAILED", "(http_bench's output has the counts)");
 }

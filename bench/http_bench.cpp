@@ -206,9 +206,18 @@ struct ScenarioResult {
   double ratio = 0;
   std::int64_t peak_rss_kb = -1;
   double server_cpu_us = 0;  // server CPU per 2xx
+  double nginx_cpu_us = 0;   // nginx's CPU per 2xx (master and worker)
   std::vector<std::string> errors;
   std::optional<double> ratio_target;  // issue 7's minimum ratio to nginx
 };
+
+// The CPU time per request left to the server if it answered `target_rps` on
+// `cores` cores that wrk shares, wrk costing `wrk_us` per request: an upper
+// bound (nothing else running, every core busy).
+double ServerBudgetUs(unsigned cores, double target_rps, double wrk_us) {
+  if (target_rps <= 0) return 0;
+  return static_cast<double>(cores) * 1e6 / target_rps - wrk_us;
+}
 
 std::string Label(const std::string& scenario) {
   if (scenario == "optout") return "opt-out";
@@ -548,8 +557,13 @@ int main(int argc, char** argv) {
     const std::vector<std::string> ids_arg{"ids=" + ids_file.string()};
     std::vector<std::string> ref_args = ids_arg;
     ref_args.push_back("reference=1");
+    const double nginx_cpu0 = reference.CpuSeconds();
     sr.nginx = ob::RunWrk(wo, name, reference.port(), ref_args, creds, dir / (name + "-nginx.json"),
                           dir / ("wrk-" + name + "-nginx"));
+    if (sr.nginx.ok() > 0) {
+      sr.nginx_cpu_us =
+          (reference.CpuSeconds() - nginx_cpu0) / static_cast<double>(sr.nginx.ok()) * 1e6;
+    }
     for (auto& e : RunErrors(sr.nginx, "nginx")) sr.errors.push_back(e);
 
     const pid_t pid = sut.server().pid();
@@ -664,6 +678,26 @@ int main(int argc, char** argv) {
   std::printf(
       "(req/s: 2xx answers per second of the run; latency and peak RSS: offerledger's; "
       "cpu/req: the server's CPU time per 2xx)\n");
+  // What the ratio targets leave the server: wrk's own CPU is measured in both
+  // runs, and at the target rate the server has what the cores give minus wrk's
+  // share (the cheaper of wrk's two figures, so the budget is an upper bound).
+  std::printf("\nwhere the CPU goes, us of CPU per 2xx (%u cores shared by wrk and the server):\n",
+              cores);
+  std::printf("%-17s %10s %8s %16s %12s   %s\n", "scenario", "wrk>nginx", "nginx",
+              "wrk>offerledger", "offerledger", "offerledger's budget at the target");
+  for (const auto& r : results) {
+    std::string budget = "-";
+    if (r.ratio_target) {
+      const double rps = *r.ratio_target * r.nginx.ok_per_second();
+      const double wrk_us = std::min(r.nginx.cpu_us_per_response(), r.server.cpu_us_per_response());
+      budget = "<= " + Fixed(ServerBudgetUs(cores, rps, wrk_us), 0) + " us (" +
+               Fixed(*r.ratio_target, 2) +
+               " x nginx = " + Thousands(static_cast<std::uint64_t>(rps)) + " req/s)";
+    }
+    std::printf("%-17s %10.1f %8.1f %16.1f %12.1f   %s\n", r.label.c_str(),
+                r.nginx.cpu_us_per_response(), r.nginx_cpu_us, r.server.cpu_us_per_response(),
+                r.server_cpu_us, budget.c_str());
+  }
   if (idle_rss_start_kb > 0) {
     // Idle: after start-up, and again after the runs (what the process kept).
     const std::int64_t idle = std::max(idle_rss_start_kb, idle_rss_end_kb);
@@ -733,8 +767,15 @@ int main(int argc, char** argv) {
                      {"offerledger", ob::WrkJson(r.server)},
                      {"ratio", r.ratio},
                      {"peak_rss_kb", r.peak_rss_kb},
-                     {"server_cpu_us_per_request", r.server_cpu_us}};
-      if (r.ratio_target) s["ratio_target"] = *r.ratio_target;
+                     {"server_cpu_us_per_request", r.server_cpu_us},
+                     {"nginx_cpu_us_per_request", r.nginx_cpu_us}};
+      if (r.ratio_target) {
+        s["ratio_target"] = *r.ratio_target;
+        const double wrk_us =
+            std::min(r.nginx.cpu_us_per_response(), r.server.cpu_us_per_response());
+        s["server_cpu_budget_us_at_target"] =
+            ServerBudgetUs(cores, *r.ratio_target * r.nginx.ok_per_second(), wrk_us);
+      }
       json::array errs;
       for (const auto& e : r.errors) errs.push_back(json::string(e));
       s["errors"] = std::move(errs);

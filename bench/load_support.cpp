@@ -209,12 +209,19 @@ pid_t Spawn(const std::vector<std::string>& args, const fs::path& out, const fs:
   return pid;
 }
 
-std::optional<int> WaitFor(pid_t pid, std::chrono::milliseconds timeout) {
+std::optional<int> WaitFor(pid_t pid, std::chrono::milliseconds timeout, double* cpu_seconds) {
   const auto deadline = Clock::now() + timeout;
   for (;;) {
     int st = 0;
-    const pid_t r = ::waitpid(pid, &st, WNOHANG);
-    if (r == pid) return DecodeWaitStatus(st);
+    rusage usage{};
+    const pid_t r = ::wait4(pid, &st, WNOHANG, &usage);
+    if (r == pid) {
+      if (cpu_seconds != nullptr) {
+        *cpu_seconds = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                       static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+      }
+      return DecodeWaitStatus(st);
+    }
     if (r < 0) return -1000;
     if (Clock::now() >= deadline) return std::nullopt;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -487,6 +494,15 @@ double ServersCpuSeconds(const std::vector<pid_t>& pids) {
 }
 
 }  // namespace
+
+double ProcessTreeCpuSeconds(pid_t pid) {
+  double sum = ProcessCpuSeconds(pid);
+  const std::string p = std::to_string(pid);
+  std::ifstream in("/proc/" + p + "/task/" + p + "/children");
+  pid_t child = 0;
+  while (in >> child) sum += ProcessCpuSeconds(child);
+  return sum;
+}
 
 double ProcessCpuSeconds(pid_t pid, bool children) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");

@@ -95,7 +95,9 @@ struct SpawnOptions {
 pid_t Spawn(const std::vector<std::string>& args, const std::filesystem::path& out,
             const std::filesystem::path& err, const SpawnOptions& options);
 // Waits up to `timeout` for `pid`; the exit code (-N: signal N), or nullopt.
-std::optional<int> WaitFor(pid_t pid, std::chrono::milliseconds timeout);
+// With `cpu_seconds`, the child's own CPU time (user + system) once it exited.
+std::optional<int> WaitFor(pid_t pid, std::chrono::milliseconds timeout,
+                           double* cpu_seconds = nullptr);
 
 // An exit status as WaitFor() reports it: "0", "signal 11 (Segmentation
 // fault)"; none: it did not exit in time (and was killed).
@@ -211,6 +213,9 @@ struct RunResult {
 // CPU seconds (user + system) used so far by `pid` (from /proc); with
 // `children`, plus its exited and reaped children's.
 double ProcessCpuSeconds(pid_t pid, bool children = false);
+// CPU seconds used so far by `pid` and its running children (one level:
+// nginx's master and its worker), from /proc.
+double ProcessTreeCpuSeconds(pid_t pid);
 double SelfCpuSeconds();
 
 // One request of a run: item `i` on `conn`; true on success, else `error` says why.

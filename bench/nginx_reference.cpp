@@ -93,6 +93,8 @@ bool CanConnect(std::uint16_t port) {
   return ok;
 }
 
+double NginxReference::CpuSeconds() const { return pid_ > 0 ? ProcessTreeCpuSeconds(pid_) : 0; }
+
 NginxReference::NginxReference(const std::string& nginx, const fs::path& dir) {
   fs::create_directories(dir / "tmp");
   {

@@ -25,6 +25,8 @@ class NginxReference {
 
   std::uint16_t port() const { return port_; }
   const std::string& version() const { return version_; }
+  // CPU seconds used so far by nginx: its master and its worker.
+  double CpuSeconds() const;
   // SIGQUIT (graceful), then SIGKILL to the group if it has not exited in 5 s.
   void Stop();
 

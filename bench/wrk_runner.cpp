@@ -82,7 +82,9 @@ WrkResult RunWrk(const WrkOptions& options, const std::string& scenario, std::ui
   const pid_t pid = Spawn(argv, out, err, spawn);
   RegisterChild(pid);
   const auto limit = std::chrono::seconds(static_cast<int>(options.seconds) + 60);
-  const auto rc = WaitFor(pid, std::chrono::duration_cast<std::chrono::milliseconds>(limit));
+  double cpu_seconds = 0;
+  const auto rc =
+      WaitFor(pid, std::chrono::duration_cast<std::chrono::milliseconds>(limit), &cpu_seconds);
   if (!rc) Die("wrk (" + scenario + ") did not finish within its duration + 60 s");
   ForgetChild(pid);
   if (*rc != 0) {
@@ -99,6 +101,7 @@ WrkResult RunWrk(const WrkOptions& options, const std::string& scenario, std::ui
   const json::object& o = v.get_object();
   WrkResult r;
   r.scenario = scenario;
+  r.cpu_seconds = cpu_seconds;
   r.reference =
       o.contains("reference") && o.at("reference").is_bool() && o.at("reference").as_bool();
   r.seconds = Dbl(o, "duration_us") / 1e6;
@@ -158,6 +161,8 @@ json::object WrkJson(const WrkResult& r) {
                                     {"write", r.write_errors},
                                     {"timeout", r.timeouts}};
   o["first_error"] = r.first_error;
+  o["wrk_cpu_seconds"] = r.cpu_seconds;
+  o["wrk_cpu_us_per_response"] = r.cpu_us_per_response();
   return o;
 }
 

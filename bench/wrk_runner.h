@@ -49,10 +49,15 @@ struct WrkResult {
   std::uint64_t max_us = 0, p50_us = 0, p90_us = 0, p99_us = 0, p999_us = 0;
   std::uint64_t connect_errors = 0, read_errors = 0, write_errors = 0, timeouts = 0;
   std::string first_error;  // the first unexpected answer, "status 401: {...}"
+  double cpu_seconds = 0;   // wrk's own CPU time (user + system) over the run
   std::vector<WrkSlice> slices;
   boost::json::object raw;  // the script's JSON
 
   std::uint64_t ok() const { return s200 + s201 + s204; }
+  // wrk's CPU time per response: the load generator's share of the machine.
+  double cpu_us_per_response() const {
+    return requests > 0 ? cpu_seconds / static_cast<double>(requests) * 1e6 : 0;
+  }
   double ok_per_second() const { return seconds > 0 ? static_cast<double>(ok()) / seconds : 0; }
   std::uint64_t socket_errors() const {
     return connect_errors + read_errors + write_errors + timeouts;
