@@ -141,6 +141,14 @@ void Die(const std::string& msg) {
 
 namespace {
 
+// User + system time of a getrusage/wait4 record, in seconds.
+double CpuSeconds(const rusage& ru) {
+  auto sec = [](const timeval& tv) {
+    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+  };
+  return sec(ru.ru_utime) + sec(ru.ru_stime);
+}
+
 int DecodeWaitStatus(int st) {
   if (WIFEXITED(st)) return WEXITSTATUS(st);
   if (WIFSIGNALED(st)) return -WTERMSIG(st);
@@ -216,10 +224,7 @@ std::optional<int> WaitFor(pid_t pid, std::chrono::milliseconds timeout, double*
     rusage usage{};
     const pid_t r = ::wait4(pid, &st, WNOHANG, &usage);
     if (r == pid) {
-      if (cpu_seconds != nullptr) {
-        *cpu_seconds = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-                       static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-      }
+      if (cpu_seconds != nullptr) *cpu_seconds = CpuSeconds(usage);
       return DecodeWaitStatus(st);
     }
     if (r < 0) return -1000;
@@ -523,8 +528,7 @@ double ProcessCpuSeconds(pid_t pid, bool children) {
 double SelfCpuSeconds() {
   rusage ru{};
   ::getrusage(RUSAGE_SELF, &ru);
-  auto sec = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6; };
-  return sec(ru.ru_utime) + sec(ru.ru_stime);
+  return CpuSeconds(ru);
 }
 
 RunResult RunLoad(const std::string& name, int connections, std::size_t items, double limit_s,
